@@ -1,0 +1,143 @@
+//! Application wiring: state, router, binding, serving and graceful shutdown.
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::assets::Assets;
+use crate::config::Config;
+use crate::content;
+use crate::pages::Site;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub site: Arc<Site>,
+    pub config: Arc<Config>,
+}
+
+/// Loads static files and content, and renders every page.
+pub fn load_site(config: &Config) -> anyhow::Result<Site> {
+    let assets = Assets::load(&config.static_dir)?;
+    let mut guide = content::load(&config.content_dir, &assets).map_err(|problems| {
+        let list = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        anyhow::anyhow!("the content has {} problem(s):\n{list}", problems.len())
+    })?;
+    if let Some(base_url) = &config.base_url {
+        guide.site.base_url = base_url.trim_end_matches('/').to_owned();
+    }
+    Site::render(guide, assets)
+}
+
+/// The router with every route and layer, ready to serve.
+pub fn build_app(state: AppState) -> Router {
+    crate::http::router(state)
+}
+
+/// A bound, ready-to-run server. Binding happens in `build` so the real port is known
+/// before serving starts (tests bind to port 0).
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    config: Arc<Config>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let started = std::time::Instant::now();
+        let site = load_site(&config)?;
+        tracing::info!(
+            sections = site.guide.sections.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "content loaded"
+        );
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let config = Arc::new(config);
+        let state = AppState {
+            site: Arc::new(site),
+            config: config.clone(),
+        };
+        Ok(Self {
+            listener,
+            router: build_app(state),
+            config,
+        })
+    }
+
+    /// The address actually bound (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// the configured grace period.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!("listening on http://{}", self.local_addr());
+        let grace = self.config.shutdown_grace;
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            notify.notify_one();
+        });
+        tokio::select! {
+            result = server => result.context("server error")?,
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!("grace period of {grace:?} over: closing remaining connections");
+            }
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

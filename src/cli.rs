@@ -1,0 +1,154 @@
+//! Command-line interface: the subcommands of the public contract.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::Application;
+use crate::config::{Config, ServeOverrides};
+use crate::content;
+use crate::telemetry;
+
+/// A self-hosted guide to scalp micropigmentation, with moderated comments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "smp-guide",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Serve flags, also accepted without the `serve` subcommand.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, global = true, env = "SMP_GUIDE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site (what a bare `smp-guide` does).
+    Serve(ServeArgs),
+    /// Validate the content folder without serving; exit 1 on any problem.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, HOST:PORT.
+    #[arg(long, env = "SMP_GUIDE_ADDR")]
+    pub addr: Option<String>,
+    /// Folder holding site.toml, home.md and guide/*.md.
+    #[arg(long, env = "SMP_GUIDE_CONTENT")]
+    pub content: Option<PathBuf>,
+    /// Database URL: sqlite://PATH.
+    #[arg(long, env = "SMP_GUIDE_DATABASE")]
+    pub database: Option<String>,
+    /// Optional TOML config file; flags and environment variables override it.
+    #[arg(long, env = "SMP_GUIDE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Public base URL for canonical links and feeds (overrides site.toml).
+    #[arg(long, env = "SMP_GUIDE_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Folder of CSS, images and the favicon.
+    #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
+    pub static_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Folder holding site.toml, home.md and guide/*.md.
+    #[arg(long, env = "SMP_GUIDE_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// Folder of static files that Markdown may reference.
+    #[arg(long = "static", env = "SMP_GUIDE_STATIC", default_value = "static")]
+    pub static_dir: PathBuf,
+}
+
+/// `smp-guide serve`: load config and content, then serve until SIGINT or SIGTERM.
+pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
+    let config_file = args.config.clone();
+    let overrides = ServeOverrides {
+        addr: args.addr,
+        content_dir: args.content,
+        static_dir: args.static_dir,
+        database: args.database,
+        base_url: args.base_url,
+        log_format,
+    };
+    let config = match Config::load(config_file.as_deref(), overrides) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("smp-guide: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("smp-guide: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let app = match Application::build(config).await {
+            Ok(app) => app,
+            Err(err) => {
+                tracing::error!("{err:#}");
+                eprintln!("smp-guide: {err:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match app.run_until_stopped(crate::app::shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                tracing::error!("server stopped with an error: {err:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// `smp-guide check`: report every content problem as `PATH:LINE: message`.
+pub fn check(args: CheckArgs) -> ExitCode {
+    let assets = match crate::assets::Assets::load(&args.static_dir) {
+        Ok(assets) => assets,
+        Err(err) => {
+            eprintln!("{err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match content::load(&args.content, &assets) {
+        Ok(guide) => {
+            println!(
+                "{}: ok, {} sections",
+                args.content.display(),
+                guide.sections.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}

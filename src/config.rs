@@ -1,0 +1,198 @@
+//! Configuration: built-in defaults < TOML config file < `SMP_GUIDE_*` environment < flags.
+//!
+//! clap already resolves flags over environment variables, so this module only has to lay
+//! those [`ServeOverrides`] over the optional file and the defaults.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::cli::LogFormat;
+
+/// Everything the server needs to start, fully resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub content_dir: PathBuf,
+    pub static_dir: PathBuf,
+    pub database: String,
+    /// Overrides `base_url` from `content/site.toml` when set (useful behind a proxy).
+    pub base_url: Option<String>,
+    pub log_format: LogFormat,
+    /// A request that takes longer than this is answered with 408.
+    pub request_timeout: Duration,
+    /// How long in-flight requests get to finish after SIGINT/SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            content_dir: PathBuf::from("content"),
+            static_dir: PathBuf::from("static"),
+            database: "sqlite://data/smp-guide.db".to_owned(),
+            base_url: None,
+            log_format: LogFormat::Text,
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Values given on the command line or in the environment; `None` means "not given".
+#[derive(Debug, Default)]
+pub struct ServeOverrides {
+    pub addr: Option<String>,
+    pub content_dir: Option<PathBuf>,
+    pub static_dir: Option<PathBuf>,
+    pub database: Option<String>,
+    pub base_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// The config file's shape. Unknown keys are refused so that typos do not pass silently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    addr: Option<String>,
+    content: Option<PathBuf>,
+    #[serde(rename = "static")]
+    static_dir: Option<PathBuf>,
+    database: Option<String>,
+    base_url: Option<String>,
+    log_format: Option<LogFormat>,
+    request_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+}
+
+impl Config {
+    /// Resolves the configuration from an optional file plus overrides.
+    pub fn load(file: Option<&Path>, overrides: ServeOverrides) -> anyhow::Result<Self> {
+        let file = match file {
+            Some(path) => read_config_file(path)?,
+            None => ConfigFile::default(),
+        };
+        let defaults = Config::default();
+        let addr = match overrides.addr.or(file.addr) {
+            Some(addr) => parse_addr(&addr)?,
+            None => defaults.addr,
+        };
+        let base_url = overrides.base_url.or(file.base_url);
+        if let Some(url) = &base_url {
+            validate_base_url(url)?;
+        }
+        Ok(Self {
+            addr,
+            content_dir: overrides
+                .content_dir
+                .or(file.content)
+                .unwrap_or(defaults.content_dir),
+            static_dir: overrides
+                .static_dir
+                .or(file.static_dir)
+                .unwrap_or(defaults.static_dir),
+            database: overrides
+                .database
+                .or(file.database)
+                .unwrap_or(defaults.database),
+            base_url,
+            log_format: overrides
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(defaults.log_format),
+            request_timeout: file
+                .request_timeout_secs
+                .map_or(defaults.request_timeout, Duration::from_secs),
+            shutdown_grace: file
+                .shutdown_grace_secs
+                .map_or(defaults.shutdown_grace, Duration::from_secs),
+        })
+    }
+}
+
+fn read_config_file(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).map_err(|err| {
+        let line = err
+            .span()
+            .map_or(1, |span| crate::content::line_of(&text, span.start));
+        anyhow::anyhow!("{}:{line}: {}", path.display(), err.message())
+    })
+}
+
+fn parse_addr(addr: &str) -> anyhow::Result<SocketAddr> {
+    addr.parse().with_context(|| {
+        format!("invalid listen address {addr:?}: expected HOST:PORT such as 127.0.0.1:3000")
+    })
+}
+
+/// Accepts only absolute http(s) URLs, because canonical links and feeds need them.
+pub fn validate_base_url(url: &str) -> anyhow::Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => bail!("invalid base URL {url:?}: expected an absolute http:// or https:// URL"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_and_the_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smp.toml");
+        std::fs::write(
+            &path,
+            "addr = \"127.0.0.1:4000\"\ncontent = \"from-file\"\nrequest_timeout_secs = 3\n",
+        )
+        .unwrap();
+        let overrides = ServeOverrides {
+            addr: Some("127.0.0.1:5000".into()),
+            ..Default::default()
+        };
+        let config = Config::load(Some(&path), overrides).unwrap();
+        assert_eq!(config.addr.port(), 5000);
+        assert_eq!(config.content_dir, PathBuf::from("from-file"));
+        assert_eq!(config.request_timeout, Duration::from_secs(3));
+        assert_eq!(config.static_dir, PathBuf::from("static"));
+    }
+
+    #[test]
+    fn unknown_config_keys_are_reported_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smp.toml");
+        std::fs::write(&path, "addr = \"127.0.0.1:4000\"\nadress = \"x\"\n").unwrap();
+        let err = Config::load(Some(&path), ServeOverrides::default()).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("smp.toml:2:"), "{message}");
+    }
+
+    #[test]
+    fn base_urls_must_be_absolute_http() {
+        for good in ["http://127.0.0.1:3000", "https://smp.example"] {
+            assert!(validate_base_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "example.org",
+            "ftp://x",
+            "https://",
+            "http:///path",
+            "https://a b",
+        ] {
+            assert!(validate_base_url(bad).is_err(), "{bad}");
+        }
+    }
+}

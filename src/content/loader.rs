@@ -1,0 +1,535 @@
+//! Walks `content/`, parses and validates every file, and either returns the whole
+//! [`Guide`] or every [`Problem`] found (not just the first), for `check` and for start-up.
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::front_matter::{self, LineError, Split};
+use super::markdown::{self, MarkdownProblem, RenderOptions};
+use super::{
+    Day, FaqEntry, Guide, Home, Item, NavLink, Problem, SearchIndex, Section, SiteInfo, Source,
+    line_of, slugify,
+};
+use crate::assets::Assets;
+
+/// The sections every guide must have, by slug. A guide without one of them is incomplete.
+pub const REQUIRED_SECTIONS: [&str; 7] = [
+    "what-is-smp",
+    "process",
+    "cost-and-longevity",
+    "risks",
+    "choosing-a-practitioner",
+    "pros-and-cons",
+    "faq",
+];
+
+/// Paths that exist outside the guide sections and that Markdown may link to.
+const SITE_PATHS: [&str; 6] = [
+    "/",
+    "/guide",
+    "/search",
+    "/feed.xml",
+    "/sitemap.xml",
+    "/robots.txt",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    title: String,
+    description: String,
+    base_url: String,
+    language: String,
+    byline: String,
+    disclaimer: String,
+    #[serde(default)]
+    nav: Vec<NavLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HomeFront {
+    title: String,
+    description: String,
+    summary: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionFront {
+    title: String,
+    description: String,
+    slug: String,
+    order: u32,
+    updated: Day,
+    last_reviewed: Day,
+    next_review: Day,
+    reviewed_by: String,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default)]
+    sources: Vec<Source>,
+    #[serde(default)]
+    steps: Vec<ItemFront>,
+    #[serde(default)]
+    pros: Vec<ItemFront>,
+    #[serde(default)]
+    cons: Vec<ItemFront>,
+    #[serde(default)]
+    faq: Vec<FaqFront>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemFront {
+    title: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaqFront {
+    question: String,
+    answer: String,
+}
+
+/// Collects problems for one file at a time, so that messages carry the right path.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: &Path, line: usize, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.to_owned(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn markdown(
+        &mut self,
+        path: &Path,
+        source: &str,
+        body_offset: usize,
+        found: Vec<MarkdownProblem>,
+    ) {
+        for problem in found {
+            self.add(
+                path,
+                line_of(source, body_offset + problem.offset),
+                problem.message,
+            );
+        }
+    }
+}
+
+/// A section parsed from its file, before cross-file checks.
+struct Loaded {
+    path: PathBuf,
+    split_front_line: usize,
+    front_text: String,
+    /// Internal links in the body and in front matter fragments, with their file line.
+    links: Vec<(String, usize)>,
+    draft: bool,
+    section: Section,
+}
+
+/// Loads and validates the content folder.
+pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let site = load_site(&dir.join("site.toml"), &mut problems);
+    let home = load_home(&dir.join("home.md"), assets, &mut problems);
+    let loaded = load_sections(&dir.join("guide"), assets, &mut problems);
+    check_uniqueness(&loaded, &mut problems);
+    check_required(dir, &loaded, &mut problems);
+    let (published, drafts): (Vec<_>, Vec<_>) = loaded.into_iter().partition(|l| !l.draft);
+    check_links(&published, &drafts, assets, &mut problems);
+
+    let (Some(site), Some(mut home)) = (site, home) else {
+        return Err(problems.0);
+    };
+    if !problems.0.is_empty() {
+        return Err(problems.0);
+    }
+    let mut sections: Vec<Section> = published.into_iter().map(|l| l.section).collect();
+    sections.sort_by_key(|s| s.order);
+    if let Some(newest) = sections.iter().map(|s| s.updated).max() {
+        home.updated = newest;
+    }
+    let search = SearchIndex::build(&sections);
+    Ok(Guide {
+        site,
+        home,
+        sections,
+        search,
+    })
+}
+
+fn read(path: &Path, problems: &mut Problems) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => {
+            problems.add(path, 1, "the file is empty");
+            None
+        }
+        Ok(text) => Some(text),
+        Err(err) => {
+            problems.add(path, 1, format!("cannot read the file: {err}"));
+            None
+        }
+    }
+}
+
+fn load_site(path: &Path, problems: &mut Problems) -> Option<SiteInfo> {
+    let text = read(path, problems)?;
+    let file: SiteFile = match toml::from_str(&text) {
+        Ok(file) => file,
+        Err(err) => {
+            let line = err.span().map_or(1, |span| line_of(&text, span.start));
+            problems.add(path, line, err.message().trim_end().to_owned());
+            return None;
+        }
+    };
+    let line = |key: &str| {
+        let split = Split {
+            front: &text,
+            front_line: 1,
+            body: "",
+        };
+        front_matter::key_line(&split, key)
+    };
+    if let Err(err) = crate::config::validate_base_url(&file.base_url) {
+        problems.add(path, line("base_url"), err.to_string());
+    }
+    for (key, value) in [
+        ("title", &file.title),
+        ("language", &file.language),
+        ("byline", &file.byline),
+    ] {
+        if value.trim().is_empty() {
+            problems.add(path, line(key), format!("`{key}` must not be empty"));
+        }
+    }
+    Some(SiteInfo {
+        title: file.title,
+        description: file.description,
+        base_url: file.base_url.trim_end_matches('/').to_owned(),
+        language: file.language,
+        byline: file.byline,
+        disclaimer: file.disclaimer,
+        nav: file.nav,
+    })
+}
+
+fn load_home(path: &Path, assets: &Assets, problems: &mut Problems) -> Option<Home> {
+    let source = read(path, problems)?;
+    let split = split_or_report(path, &source, problems)?;
+    let front: HomeFront = parse_or_report(path, &split, problems)?;
+    let body_offset = source.len() - split.body.len();
+    let (intro, found) = markdown::render(split.body, assets, RenderOptions::STANDALONE);
+    problems.markdown(path, &source, body_offset, found);
+    let (summary, found) = markdown::render_fragment(&front.summary, assets);
+    let summary_line = front_matter::key_line(&split, "summary");
+    for problem in found {
+        problems.add(path, summary_line, problem.message);
+    }
+    Some(Home {
+        title: front.title,
+        description: front.description,
+        intro_html: intro.html,
+        summary_html: summary.html,
+        updated: Day(time::macros::date!(2026 - 01 - 01)),
+    })
+}
+
+fn split_or_report<'a>(path: &Path, source: &'a str, problems: &mut Problems) -> Option<Split<'a>> {
+    front_matter::split(source)
+        .map_err(|LineError { line, message }| problems.add(path, line, message))
+        .ok()
+}
+
+fn parse_or_report<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    split: &Split<'_>,
+    problems: &mut Problems,
+) -> Option<T> {
+    front_matter::parse(split)
+        .map_err(|LineError { line, message }| problems.add(path, line, message))
+        .ok()
+}
+
+fn load_sections(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<Loaded> {
+    let mut paths = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+            .collect::<Vec<_>>(),
+        Err(err) => {
+            problems.add(dir, 1, format!("cannot read the guide folder: {err}"));
+            return Vec::new();
+        }
+    };
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| load_section(path, assets, problems))
+        .collect()
+}
+
+fn load_section(path: PathBuf, assets: &Assets, problems: &mut Problems) -> Option<Loaded> {
+    let source = read(&path, problems)?;
+    let split = split_or_report(&path, &source, problems)?;
+    let front: SectionFront = parse_or_report(&path, &split, problems)?;
+    let key_line = |key: &str| front_matter::key_line(&split, key);
+    let body_offset = source.len() - split.body.len();
+
+    if front.slug.is_empty()
+        || !front
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        problems.add(&path, key_line("slug"), format!(
+            "slug {:?} may only hold lowercase letters, digits and hyphens, e.g. \"pros-and-cons\"",
+            front.slug
+        ));
+    }
+    for (key, value) in [
+        ("title", &front.title),
+        ("description", &front.description),
+        ("reviewed_by", &front.reviewed_by),
+    ] {
+        if value.trim().is_empty() {
+            problems.add(&path, key_line(key), format!("`{key}` must not be empty"));
+        }
+    }
+    if front.next_review < front.last_reviewed {
+        problems.add(
+            &path,
+            key_line("next_review"),
+            "`next_review` is before `last_reviewed`",
+        );
+    }
+
+    let (body, found) = markdown::render(split.body, assets, RenderOptions::STANDALONE);
+    problems.markdown(&path, &source, body_offset, found);
+    let prefix = format!("{}-", front.slug);
+    let combined_opts = RenderOptions {
+        id_prefix: &prefix,
+        same_page_guide_links: true,
+    };
+    let combined_html = markdown::render(split.body, assets, combined_opts).0.html;
+    let mut links: Vec<(String, usize)> = body
+        .links
+        .iter()
+        .map(|(link, offset)| (link.clone(), line_of(&source, body_offset + offset)))
+        .collect();
+
+    if front
+        .faq
+        .iter()
+        .any(|entry| entry.question.trim().is_empty())
+    {
+        problems.add(
+            &path,
+            key_line("question"),
+            "an FAQ entry has an empty question",
+        );
+    }
+    let mut fragment = |key: &str, text: &str, what: &str| -> markdown::Fragment {
+        let line = key_line(key);
+        if text.trim().is_empty() {
+            problems.add(&path, line, format!("{what} is empty"));
+        }
+        let (fragment, found) = markdown::render_fragment(text, assets);
+        for problem in found {
+            problems.add(&path, line, problem.message);
+        }
+        links.extend(fragment.links.iter().map(|link| (link.clone(), line)));
+        fragment
+    };
+    let mut items = |key: &str, list: Vec<ItemFront>| -> Vec<Item> {
+        list.into_iter()
+            .map(|item| {
+                let what = format!("the text of {key} \"{}\"", item.title);
+                let html = fragment("text", &item.text, &what).html;
+                Item {
+                    title: item.title,
+                    html,
+                }
+            })
+            .collect()
+    };
+    let steps = items("steps", front.steps);
+    let pros = items("pros", front.pros);
+    let cons = items("cons", front.cons);
+    let mut faq_ids = HashSet::new();
+    let mut faq = Vec::with_capacity(front.faq.len());
+    for entry in front.faq {
+        let what = format!("the answer to \"{}\"", entry.question);
+        let answer = fragment("answer", &entry.answer, &what);
+        let mut id = slugify(&entry.question);
+        while !faq_ids.insert(id.clone()) || body.headings.iter().any(|h| h.id == id) {
+            id.push_str("-q");
+        }
+        faq.push(FaqEntry {
+            question: entry.question,
+            id,
+            answer_html: answer.html,
+            answer_text: answer.text,
+        });
+    }
+
+    Some(Loaded {
+        front_text: split.front.to_owned(),
+        split_front_line: split.front_line,
+        draft: front.draft,
+        links,
+        section: Section {
+            slug: front.slug,
+            order: front.order,
+            title: front.title,
+            description: front.description,
+            updated: front.updated,
+            last_reviewed: front.last_reviewed,
+            next_review: front.next_review,
+            reviewed_by: front.reviewed_by,
+            sources: front.sources,
+            combined_html,
+            body,
+            steps,
+            pros,
+            cons,
+            faq,
+        },
+        path,
+    })
+}
+
+impl Loaded {
+    fn key_line(&self, key: &str) -> usize {
+        let split = Split {
+            front: &self.front_text,
+            front_line: self.split_front_line,
+            body: "",
+        };
+        front_matter::key_line(&split, key)
+    }
+}
+
+fn check_uniqueness(loaded: &[Loaded], problems: &mut Problems) {
+    let mut slugs: HashMap<&str, &Path> = HashMap::new();
+    let mut orders: HashMap<u32, &Path> = HashMap::new();
+    for l in loaded {
+        if let Some(first) = slugs.insert(&l.section.slug, &l.path) {
+            problems.add(
+                &l.path,
+                l.key_line("slug"),
+                format!(
+                    "slug \"{}\" is already used by {}",
+                    l.section.slug,
+                    first.display()
+                ),
+            );
+        }
+        if let Some(first) = orders.insert(l.section.order, &l.path) {
+            problems.add(
+                &l.path,
+                l.key_line("order"),
+                format!(
+                    "order {} is already used by {}",
+                    l.section.order,
+                    first.display()
+                ),
+            );
+        }
+    }
+}
+
+fn check_required(dir: &Path, loaded: &[Loaded], problems: &mut Problems) {
+    for slug in REQUIRED_SECTIONS {
+        match loaded.iter().find(|l| l.section.slug == slug) {
+            None => problems.add(
+                &dir.join("guide").join(format!("{slug}.md")),
+                1,
+                format!(
+                    "the required section \"{slug}\" is missing: add a file with slug = \"{slug}\""
+                ),
+            ),
+            Some(l) if l.draft => problems.add(
+                &l.path,
+                l.key_line("draft"),
+                format!("the required section \"{slug}\" cannot be a draft"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Every internal link must lead to a published page, and every `#anchor` to a heading.
+fn check_links(published: &[Loaded], drafts: &[Loaded], assets: &Assets, problems: &mut Problems) {
+    let anchors: HashMap<&str, HashSet<&str>> = published
+        .iter()
+        .map(|l| (l.section.slug.as_str(), anchor_ids(&l.section)))
+        .collect();
+    for l in published.iter().chain(drafts) {
+        let own = anchor_ids(&l.section);
+        for (link, line) in &l.links {
+            if let Some(message) = broken_link(link, &own, &anchors, assets) {
+                problems.add(&l.path, *line, message);
+            }
+        }
+    }
+}
+
+fn anchor_ids(section: &Section) -> HashSet<&str> {
+    section
+        .body
+        .headings
+        .iter()
+        .map(|h| h.id.as_str())
+        .chain(section.faq.iter().map(|f| f.id.as_str()))
+        .collect()
+}
+
+fn broken_link(
+    link: &str,
+    own: &HashSet<&str>,
+    sections: &HashMap<&str, HashSet<&str>>,
+    assets: &Assets,
+) -> Option<String> {
+    let (path, anchor) = link
+        .split_once('#')
+        .map_or((link, None), |(p, a)| (p, Some(a)));
+    if path.is_empty() {
+        let anchor = anchor.unwrap_or_default();
+        return (!own.contains(anchor))
+            .then(|| format!("link {link} points to a heading that is not on this page"));
+    }
+    if path.starts_with("/static/") {
+        return assets
+            .get_by_path(path)
+            .is_none()
+            .then(|| format!("link {link}: no such file in static/"));
+    }
+    if let Some(slug) = path.strip_prefix("/guide/") {
+        let Some(ids) = sections.get(slug.trim_end_matches('/')) else {
+            return Some(format!(
+                "link {link} points to a section that does not exist (or is a draft)"
+            ));
+        };
+        return match anchor {
+            Some(a) if !ids.contains(a) => Some(format!(
+                "link {link}: section \"{slug}\" has no heading with id \"{a}\""
+            )),
+            _ => None,
+        };
+    }
+    let path_only = path.split('?').next().unwrap_or(path);
+    (!SITE_PATHS.contains(&path_only))
+        .then(|| format!("link {link} points to a page that does not exist"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+use std::path::Path;
+
+use super::*;
+
+/// A minimal valid content folder: site.toml, home.md and the seven required sections.
+fn valid_content() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("guide")).unwrap();
+    std::fs::write(
+        root.join("site.toml"),
+        "title = \"T\"\ndescription = \"D\"\nbase_url = \"http://127.0.0.1:3000/\"\nlanguage = \"en\"\n\
+         byline = \"Team\"\ndisclaimer = \"Not advice.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("home.md"),
+        "+++\ntitle = \"Home\"\ndescription = \"Home page\"\nsummary = \"In short.\"\n+++\nHello.\n",
+    )
+    .unwrap();
+    for (order, slug) in REQUIRED_SECTIONS.iter().enumerate() {
+        write_section(root, slug, order as u32 + 1, "## Heading one\n\nText.\n");
+    }
+    dir
+}
+
+fn section_source(slug: &str, order: u32, body: &str) -> String {
+    format!(
+        "+++\ntitle = \"Title {slug}\"\ndescription = \"About {slug}\"\nslug = \"{slug}\"\norder = {order}\n\
+         updated = 2026-11-01\nlast_reviewed = 2026-11-01\nnext_review = 2027-05-01\nreviewed_by = \"Team\"\n+++\n{body}"
+    )
+}
+
+fn write_section(root: &Path, slug: &str, order: u32, body: &str) {
+    std::fs::write(
+        root.join("guide").join(format!("{slug}.md")),
+        section_source(slug, order, body),
+    )
+    .unwrap();
+}
+
+/// Loads and returns the problems as `FILE:LINE: message` with the temp dir stripped.
+fn problems(root: &Path) -> Vec<String> {
+    match load(root, &Assets::default()) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems
+            .iter()
+            .map(|p| {
+                let relative = p.path.strip_prefix(root).unwrap_or(&p.path);
+                format!("{}:{}: {}", relative.display(), p.line, p.message)
+            })
+            .collect(),
+    }
+}
+
+fn assert_one_problem(root: &Path, location: &str, fragment: &str) {
+    let found = problems(root);
+    assert_eq!(found.len(), 1, "expected one problem, got {found:#?}");
+    assert!(
+        found[0].starts_with(location),
+        "expected {location}, got {}",
+        found[0]
+    );
+    assert!(
+        found[0].contains(fragment),
+        "expected {fragment:?} in {}",
+        found[0]
+    );
+}
+
+#[test]
+fn a_valid_folder_loads_in_order() {
+    let dir = valid_content();
+    let guide = load(dir.path(), &Assets::default()).unwrap();
+    let slugs: Vec<&str> = guide.sections.iter().map(|s| s.slug.as_str()).collect();
+    assert_eq!(slugs, REQUIRED_SECTIONS);
+    assert_eq!(
+        guide.site.base_url, "http://127.0.0.1:3000",
+        "trailing slash trimmed"
+    );
+}
+
+#[test]
+fn each_broken_file_is_reported_at_its_line() {
+    type Breaker = fn(&Path);
+    let cases: [(&str, Breaker, &str, &str); 12] = [
+        (
+            "empty file",
+            |r| std::fs::write(r.join("guide/risks.md"), "  \n").unwrap(),
+            "guide/risks.md:1:",
+            "empty",
+        ),
+        (
+            "no fence",
+            |r| std::fs::write(r.join("guide/risks.md"), "title = 1\n").unwrap(),
+            "guide/risks.md:1:",
+            "+++",
+        ),
+        (
+            "wrong type",
+            |r| {
+                let s = section_source("risks", 4, "").replace("order = 4", "order = \"four\"");
+                std::fs::write(r.join("guide/risks.md"), s).unwrap();
+            },
+            "guide/risks.md:5:",
+            "invalid type",
+        ),
+        (
+            "unknown key",
+            |r| {
+                let s = section_source("risks", 4, "")
+                    .replace("order = 4\n", "order = 4\ncolour = \"red\"\n");
+                std::fs::write(r.join("guide/risks.md"), s).unwrap();
+            },
+            "guide/risks.md:6:",
+            "unknown field `colour`",
+        ),
+        (
+            "missing key",
+            |r| {
+                let s = section_source("risks", 4, "").replace("reviewed_by = \"Team\"\n", "");
+                std::fs::write(r.join("guide/risks.md"), s).unwrap();
+            },
+            "guide/risks.md:",
+            "missing field `reviewed_by`",
+        ),
+        (
+            "bad date",
+            |r| {
+                let s = section_source("risks", 4, "")
+                    .replace("updated = 2026-11-01", "updated = \"yesterday\"");
+                std::fs::write(r.join("guide/risks.md"), s).unwrap();
+            },
+            "guide/risks.md:6:",
+            "date",
+        ),
+        (
+            "bad slug",
+            |r| {
+                std::fs::write(
+                    r.join("guide/extra.md"),
+                    section_source("Extra Page", 9, ""),
+                )
+                .unwrap();
+            },
+            "guide/extra.md:4:",
+            "lowercase",
+        ),
+        (
+            "duplicate order",
+            |r| write_section(r, "extra", 4, ""),
+            "guide/risks.md:5:",
+            "order 4 is already used",
+        ),
+        (
+            "missing required section",
+            |r| std::fs::remove_file(r.join("guide/faq.md")).unwrap(),
+            "guide/faq.md:1:",
+            "required section \"faq\"",
+        ),
+        (
+            "broken section link",
+            |r| write_section(r, "risks", 4, "Intro.\n\nSee [x](/guide/nowhere).\n"),
+            "guide/risks.md:13:",
+            "does not exist",
+        ),
+        (
+            "broken anchor",
+            |r| write_section(r, "risks", 4, "See [x](/guide/faq#nope).\n"),
+            "guide/risks.md:11:",
+            "no heading with id \"nope\"",
+        ),
+        (
+            "missing image",
+            |r| write_section(r, "risks", 4, "\n![Alt](/static/none.png)\n"),
+            "guide/risks.md:12:",
+            "not in the static folder",
+        ),
+    ];
+    for (name, breaker, location, fragment) in cases {
+        let dir = valid_content();
+        breaker(dir.path());
+        // A file that cannot be parsed also leaves its required section missing; that
+        // follow-on report is fine, but the first report must be the cause.
+        let found = problems(dir.path());
+        assert!(!found.is_empty() && found.len() <= 2, "{name}: {found:#?}");
+        assert!(
+            found[0].starts_with(location),
+            "{name}: expected {location}, got {}",
+            found[0]
+        );
+        assert!(
+            found[0].contains(fragment),
+            "{name}: expected {fragment:?} in {}",
+            found[0]
+        );
+    }
+}
+
+#[test]
+fn duplicate_slugs_name_the_first_file() {
+    let dir = valid_content();
+    std::fs::write(
+        dir.path().join("guide/zz-copy.md"),
+        section_source("risks", 20, ""),
+    )
+    .unwrap();
+    assert_one_problem(dir.path(), "guide/zz-copy.md:4:", "already used by");
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let dir = valid_content();
+    std::fs::write(dir.path().join("site.toml"), "title = \n").unwrap();
+    std::fs::write(dir.path().join("guide/risks.md"), "").unwrap();
+    write_section(dir.path(), "faq", 7, "# Top heading\n");
+    let found = problems(dir.path());
+    assert!(
+        found.iter().any(|p| p.starts_with("site.toml:1:")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with("guide/risks.md:1:")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with("guide/faq.md:11:")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn links_inside_faq_answers_are_checked() {
+    let dir = valid_content();
+    let mut source = section_source("faq", 7, "Body.\n");
+    source = source.replacen(
+        "+++\nBody",
+        "[[faq]]\nquestion = \"Q?\"\nanswer = \"See [this](/guide/gone).\"\n+++\nBody",
+        1,
+    );
+    std::fs::write(dir.path().join("guide/faq.md"), source).unwrap();
+    assert_one_problem(dir.path(), "guide/faq.md:12:", "/guide/gone");
+}
+
+#[test]
+fn drafts_are_left_out_and_cannot_be_linked_to() {
+    let dir = valid_content();
+    let draft =
+        section_source("coming-soon", 10, "").replace("order = 10\n", "order = 10\ndraft = true\n");
+    std::fs::write(dir.path().join("guide/coming-soon.md"), draft).unwrap();
+    let guide = load(dir.path(), &Assets::default()).unwrap();
+    assert!(guide.section("coming-soon").is_none());
+
+    write_section(dir.path(), "risks", 4, "See [soon](/guide/coming-soon).\n");
+    assert_one_problem(dir.path(), "guide/risks.md:11:", "draft");
+}

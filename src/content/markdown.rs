@@ -1,0 +1,502 @@
+//! Markdown to HTML. One function owns the pulldown-cmark options; a single pass over the
+//! events adds heading ids, turns lone images into figures, fingerprints `/static/` URLs,
+//! numbers footnotes, and collects what the table of contents, search and link checks need.
+use std::collections::{HashMap, HashSet};
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::assets::Assets;
+
+/// A page body rendered to HTML, with what was learnt on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// Every heading in order (levels 2 to 6), for the page's contents and anchor checks.
+    pub headings: Vec<Heading>,
+    /// Plain text of each block, tagged with the heading it sits under, for search.
+    pub blocks: Vec<TextBlock>,
+    /// Internal links (`/...` or `#...`) with their byte offset in the source.
+    pub links: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TextBlock {
+    /// The id of the heading above this block, if any.
+    pub anchor: Option<String>,
+    pub text: String,
+}
+
+/// How a body is rendered: on its own page, or inside the one-page guide where ids are
+/// prefixed with the section slug so that sections cannot collide.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions<'a> {
+    pub id_prefix: &'a str,
+    /// Rewrite `/guide/SLUG#ID` links to `#SLUG-ID` (for the one-page guide).
+    pub same_page_guide_links: bool,
+}
+
+impl RenderOptions<'static> {
+    pub const STANDALONE: Self = Self {
+        id_prefix: "",
+        same_page_guide_links: false,
+    };
+}
+
+/// A problem found while rendering, at a byte offset of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownProblem {
+    pub offset: usize,
+    pub message: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Renders `source`. Problems (missing images, a `#` heading) are returned alongside the
+/// output so that `check` can report all of them at once.
+pub fn render(
+    source: &str,
+    assets: &Assets,
+    opts: RenderOptions<'_>,
+) -> (Rendered, Vec<MarkdownProblem>) {
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(source, options())
+        .into_offset_iter()
+        .collect();
+    let mut state = State {
+        assets,
+        opts,
+        out: Vec::with_capacity(events.len()),
+        rendered: Rendered::default(),
+        problems: Vec::new(),
+        used_ids: HashSet::new(),
+        footnotes: HashMap::new(),
+        block_text: String::new(),
+        current_anchor: None,
+    };
+    let mut i = 0;
+    while i < events.len() {
+        i = state.step(&events, i);
+    }
+    let mut html = String::with_capacity(source.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, state.out.into_iter());
+    state.rendered.html = html;
+    (state.rendered, state.problems)
+}
+
+/// A short piece of Markdown from front matter (an FAQ answer, a step, a pro or a con).
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    pub html: String,
+    /// Plain text, for search and JSON-LD.
+    pub text: String,
+    /// Internal links, for the link check.
+    pub links: Vec<String>,
+}
+
+/// Renders a fragment with the same options as a page body.
+pub fn render_fragment(source: &str, assets: &Assets) -> (Fragment, Vec<MarkdownProblem>) {
+    let (rendered, problems) = render(source, assets, RenderOptions::STANDALONE);
+    let text = rendered
+        .blocks
+        .iter()
+        .map(|block| block.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let links = rendered.links.into_iter().map(|(link, _)| link).collect();
+    (
+        Fragment {
+            html: rendered.html,
+            text,
+            links,
+        },
+        problems,
+    )
+}
+
+struct State<'s, 'a> {
+    assets: &'a Assets,
+    opts: RenderOptions<'a>,
+    out: Vec<Event<'s>>,
+    rendered: Rendered,
+    problems: Vec<MarkdownProblem>,
+    used_ids: HashSet<String>,
+    footnotes: HashMap<String, usize>,
+    block_text: String,
+    current_anchor: Option<String>,
+}
+
+impl<'s> State<'s, '_> {
+    /// Handles the event at `i` (and any it consumes) and returns the next index.
+    fn step(&mut self, events: &[(Event<'s>, std::ops::Range<usize>)], i: usize) -> usize {
+        let (event, range) = &events[i];
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let end = find_end(events, i);
+                let text = plain_text(&events[i + 1..end]);
+                if *level == HeadingLevel::H1 {
+                    self.problems.push(MarkdownProblem {
+                        offset: range.start,
+                        message: "use `##` or deeper in the body: the page title is the only top-level heading".into(),
+                    });
+                }
+                let wanted = id.as_deref().map_or_else(|| slugify(&text), str::to_owned);
+                let id = self.unique_id(&wanted);
+                self.rendered.headings.push(Heading {
+                    level: heading_number(*level),
+                    id: id.clone(),
+                    text: text.clone(),
+                });
+                self.current_anchor = Some(id.clone());
+                self.rendered.blocks.push(TextBlock {
+                    anchor: Some(id.clone()),
+                    text,
+                });
+                self.out.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(CowStr::from(format!("{}{id}", self.opts.id_prefix))),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+                for (inner, inner_range) in &events[i + 1..end] {
+                    self.inline(inner, inner_range, false);
+                }
+                self.out.push(Event::End(TagEnd::Heading(*level)));
+                return end + 1;
+            }
+            Event::Start(Tag::Paragraph) if is_structured_marker(events, i) => {
+                self.out.push(Event::Html(STRUCTURED_MARKER.into()));
+                return i + 3;
+            }
+            Event::Start(Tag::Paragraph) if is_lone_image(events, i) => {
+                let image_end = find_end(events, i + 1);
+                self.figure(&events[i + 1..=image_end]);
+                return image_end + 2;
+            }
+            Event::Start(Tag::Image { .. }) => {
+                let end = find_end(events, i);
+                self.image(&events[i..=end], false);
+                return end + 1;
+            }
+            Event::Start(Tag::Table(_)) => {
+                self.out.push(Event::Html(
+                    "<div class=\"table-wrap\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">".into(),
+                ));
+                self.out.push(event.clone());
+            }
+            Event::End(TagEnd::Table) => {
+                self.flush_block();
+                self.out.push(event.clone());
+                self.out.push(Event::Html("</div>".into()));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let number = self.footnote_number(name);
+                let prefix = self.opts.id_prefix;
+                self.out.push(Event::Html(
+                    format!(
+                        "<div class=\"footnote\" id=\"{prefix}fn-{}\"><span class=\"footnote-label\">{number}.</span>",
+                        escape_html(name)
+                    )
+                    .into(),
+                ));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                self.flush_block();
+                self.out.push(Event::Html("</div>".into()));
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
+            ) => {
+                self.flush_block();
+                self.out.push(event.clone());
+            }
+            other => self.inline(other, range, true),
+        }
+        i + 1
+    }
+
+    /// Inline events: text is collected for search; links and raw HTML are rewritten.
+    fn inline(&mut self, event: &Event<'s>, range: &std::ops::Range<usize>, collect: bool) {
+        match event {
+            Event::Text(text) | Event::Code(text) => {
+                if collect {
+                    self.block_text.push_str(text);
+                }
+                self.out.push(event.clone());
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if collect {
+                    self.block_text.push(' ');
+                }
+                self.out.push(event.clone());
+            }
+            // Raw HTML is shown as text: editors write Markdown, and the page stays valid
+            // and safe under the Content-Security-Policy whatever they type.
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                if collect {
+                    self.block_text.push_str(raw);
+                }
+                self.out.push(Event::Text(raw.clone()));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let url = self.link_target(dest_url, range.start);
+                self.out.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: url.into(),
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::FootnoteReference(name) => {
+                let number = self.footnote_number(name);
+                let prefix = self.opts.id_prefix;
+                let name = escape_html(name);
+                self.out.push(Event::Html(
+                    format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#{prefix}fn-{name}\" id=\"{prefix}fnref-{name}\" aria-label=\"Note {number}\">{number}</a></sup>"
+                    )
+                    .into(),
+                ));
+            }
+            other => self.out.push(other.clone()),
+        }
+    }
+
+    fn link_target(&mut self, dest: &str, offset: usize) -> String {
+        if dest.starts_with('/') || dest.starts_with('#') {
+            self.rendered.links.push((dest.to_owned(), offset));
+        }
+        if let Some(url) = self.assets.url_for_path(dest) {
+            return url.to_owned();
+        }
+        if self.opts.same_page_guide_links {
+            if let Some(rest) = dest.strip_prefix("/guide/") {
+                return match rest.split_once('#') {
+                    Some((slug, anchor)) => format!("#{slug}-{anchor}"),
+                    None => format!("#{rest}"),
+                };
+            }
+            if let Some(anchor) = dest.strip_prefix('#') {
+                return format!("#{}{anchor}", self.opts.id_prefix);
+            }
+        }
+        dest.to_owned()
+    }
+
+    fn figure(&mut self, image_events: &[(Event<'s>, std::ops::Range<usize>)]) {
+        self.out.push(Event::Html("<figure>".into()));
+        self.image(image_events, true);
+        self.out.push(Event::Html("</figure>\n".into()));
+    }
+
+    /// Writes an `<img>` with the fingerprinted URL and the SVG's intrinsic size, so that
+    /// the page does not shift when it loads.
+    fn image(&mut self, image_events: &[(Event<'s>, std::ops::Range<usize>)], with_caption: bool) {
+        let (
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }),
+            range,
+        ) = &image_events[0]
+        else {
+            return;
+        };
+        let alt = plain_text(&image_events[1..image_events.len() - 1]);
+        if alt.trim().is_empty() {
+            self.problems.push(MarkdownProblem {
+                offset: range.start,
+                message: format!("image {dest_url} has no alt text: describe it inside ![...]"),
+            });
+        }
+        let Some(asset) = self.assets.get_by_path(dest_url) else {
+            self.problems.push(MarkdownProblem {
+                offset: range.start,
+                message: format!(
+                    "image {dest_url} is not in the static folder: images must be files under static/, linked as /static/NAME"
+                ),
+            });
+            return;
+        };
+        let size = asset
+            .dimensions
+            .map(|(w, h)| format!(" width=\"{w}\" height=\"{h}\""))
+            .unwrap_or_default();
+        self.out.push(Event::Html(
+            format!(
+                "<img src=\"{}\" alt=\"{}\"{size} loading=\"lazy\" decoding=\"async\">",
+                asset.url,
+                escape_html(&alt)
+            )
+            .into(),
+        ));
+        if with_caption && !title.is_empty() {
+            self.out.push(Event::Html(
+                format!("<figcaption>{}</figcaption>", escape_html(title)).into(),
+            ));
+        }
+        self.block_text.push_str(&alt);
+        self.flush_block();
+    }
+
+    fn unique_id(&mut self, wanted: &str) -> String {
+        let base = if wanted.is_empty() { "section" } else { wanted };
+        let mut id = base.to_owned();
+        let mut n = 2;
+        while !self.used_ids.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn footnote_number(&mut self, name: &str) -> usize {
+        let next = self.footnotes.len() + 1;
+        *self.footnotes.entry(name.to_owned()).or_insert(next)
+    }
+
+    fn flush_block(&mut self) {
+        let text = self
+            .block_text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.block_text.clear();
+        if !text.is_empty() {
+            self.rendered.blocks.push(TextBlock {
+                anchor: self.current_anchor.clone(),
+                text,
+            });
+        }
+    }
+}
+
+/// Index of the `End` event matching the `Start` at `start`.
+fn find_end(events: &[(Event<'_>, std::ops::Range<usize>)], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (offset, (event, _)) in events[start..].iter().enumerate() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return start + offset;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len() - 1
+}
+
+/// Where a section's structured part (steps, pros and cons, FAQ) goes in its body HTML.
+pub const STRUCTURED_MARKER: &str = "<!--structured-->";
+/// The paragraphs an editor writes to place the structured part.
+const MARKER_PARAGRAPHS: [&str; 3] = ["{steps}", "{pros-and-cons}", "{faq}"];
+
+fn is_structured_marker(events: &[(Event<'_>, std::ops::Range<usize>)], paragraph: usize) -> bool {
+    matches!(
+        (events.get(paragraph + 1), events.get(paragraph + 2)),
+        (Some((Event::Text(text), _)), Some((Event::End(TagEnd::Paragraph), _)))
+            if MARKER_PARAGRAPHS.contains(&text.trim())
+    )
+}
+
+/// Splits body HTML at the structured-part marker: (before, after). Without a marker the
+/// structured part follows the whole body.
+pub fn split_at_structured(html: &str) -> (&str, &str) {
+    html.split_once(STRUCTURED_MARKER).unwrap_or((html, ""))
+}
+
+/// A paragraph holding nothing but one image becomes a `<figure>`.
+fn is_lone_image(events: &[(Event<'_>, std::ops::Range<usize>)], paragraph: usize) -> bool {
+    let Some((Event::Start(Tag::Image { .. }), _)) = events.get(paragraph + 1) else {
+        return false;
+    };
+    let image_end = find_end(events, paragraph + 1);
+    matches!(
+        events.get(image_end + 1),
+        Some((Event::End(TagEnd::Paragraph), _))
+    )
+}
+
+fn plain_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+    let mut text = String::new();
+    for (event, _) in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// Heading text to an anchor id: lowercase letters and digits, words joined by hyphens.
+/// `Pain and numbing` becomes `pain-and-numbing`; `What's "SMP"?` becomes `whats-smp`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_hyphen = false;
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() {
+            if pending_hyphen && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_hyphen = false;
+            slug.push(ch);
+        } else if ch.is_whitespace() || ch == '-' || ch == '_' {
+            pending_hyphen = true;
+        }
+    }
+    slug
+}
+
+/// Escapes text for HTML content and quoted attributes alike.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+//! The guide's content: loaded once from `content/`, validated, rendered to HTML, and
+//! immutable afterwards. Requests never touch the files.
+mod dates;
+mod front_matter;
+mod loader;
+mod markdown;
+mod search;
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use dates::{Day, human_date};
+pub use loader::{REQUIRED_SECTIONS, load};
+pub use markdown::{Heading, Rendered, TextBlock, escape_html, slugify, split_at_structured};
+pub use search::{SearchHit, SearchIndex};
+
+/// The whole guide, as readers see it.
+#[derive(Debug)]
+pub struct Guide {
+    pub site: SiteInfo,
+    pub home: Home,
+    /// Published sections, in reading order (by `order`).
+    pub sections: Vec<Section>,
+    pub search: SearchIndex,
+}
+
+impl Guide {
+    /// The section with this slug, if published.
+    pub fn section(&self, slug: &str) -> Option<&Section> {
+        self.sections.iter().find(|section| section.slug == slug)
+    }
+
+    /// The newest `updated` date of any page, for feeds and the sitemap.
+    pub fn last_updated(&self) -> Day {
+        self.sections
+            .iter()
+            .map(|section| section.updated)
+            .max()
+            .unwrap_or(self.home.updated)
+            .max(self.home.updated)
+    }
+}
+
+/// `content/site.toml`: what every page shares.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    pub title: String,
+    pub description: String,
+    /// Absolute, without a trailing slash.
+    pub base_url: String,
+    pub language: String,
+    pub byline: String,
+    pub disclaimer: String,
+    pub nav: Vec<NavLink>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NavLink {
+    pub label: String,
+    pub url: String,
+}
+
+/// `content/home.md`: the introduction and summary around the table of contents.
+#[derive(Debug)]
+pub struct Home {
+    pub title: String,
+    pub description: String,
+    pub intro_html: String,
+    pub summary_html: String,
+    pub updated: Day,
+}
+
+/// One section of the guide: `content/guide/*.md`.
+#[derive(Debug)]
+pub struct Section {
+    pub slug: String,
+    pub order: u32,
+    pub title: String,
+    pub description: String,
+    pub updated: Day,
+    pub last_reviewed: Day,
+    pub next_review: Day,
+    pub reviewed_by: String,
+    pub sources: Vec<Source>,
+    pub body: Rendered,
+    /// The body rendered for the one-page guide: ids prefixed with the slug, links to
+    /// other sections turned into links within the page.
+    pub combined_html: String,
+    pub steps: Vec<Item>,
+    pub pros: Vec<Item>,
+    pub cons: Vec<Item>,
+    pub faq: Vec<FaqEntry>,
+}
+
+impl Section {
+    /// The path readers use, e.g. `/guide/risks`.
+    pub fn path(&self) -> String {
+        format!("/guide/{}", self.slug)
+    }
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A titled piece of structured content (a practitioner step, a pro or a con).
+#[derive(Debug)]
+pub struct Item {
+    pub title: String,
+    pub html: String,
+}
+
+#[derive(Debug)]
+pub struct FaqEntry {
+    pub question: String,
+    pub id: String,
+    pub answer_html: String,
+    pub answer_text: String,
+}
+
+/// One problem with the content, written for the person editing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// The 1-based line number of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Section {
+    /// The page's own table of contents (levels 2 and 3), with the headings of the
+    /// structured part (steps, pros and cons, questions) where that part is placed.
+    pub fn toc(&self) -> Vec<Heading> {
+        let (before, _) = split_at_structured(&self.body.html);
+        let headings_before = count_headings(before);
+        let mut toc: Vec<Heading> = Vec::new();
+        let mut seen = 0;
+        let mut structured_done = false;
+        for heading in &self.body.headings {
+            if seen == headings_before && !structured_done {
+                toc.extend(self.structured_headings());
+                structured_done = true;
+            }
+            seen += 1;
+            if heading.level <= 3 {
+                toc.push(heading.clone());
+            }
+        }
+        if !structured_done {
+            toc.extend(self.structured_headings());
+        }
+        toc
+    }
+
+    /// Headings the template writes for the structured part.
+    pub fn structured_headings(&self) -> Vec<Heading> {
+        let heading = |id: &str, text: &str| Heading {
+            level: 2,
+            id: id.to_owned(),
+            text: text.to_owned(),
+        };
+        let mut out = Vec::new();
+        if !self.steps.is_empty() {
+            out.push(heading("steps", "Step by step"));
+        }
+        if !self.pros.is_empty() {
+            out.push(heading("pros", "Pros"));
+        }
+        if !self.cons.is_empty() {
+            out.push(heading("cons", "Cons"));
+        }
+        out.extend(self.faq.iter().map(|f| heading(&f.id, &f.question)));
+        out
+    }
+}
+
+/// Counts `<h2>`..`<h6>` opening tags in rendered HTML.
+fn count_headings(html: &str) -> usize {
+    html.match_indices("<h")
+        .filter(|(i, _)| matches!(html.as_bytes().get(i + 2), Some(b'2'..=b'6')))
+        .count()
+}

@@ -1,0 +1,54 @@
+//! `AppError`: the failures a handler can return, each mapped to one status code.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Handler errors. Validation failures are not errors: they are ordinary 422 responses.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 404: the site's own "page not found" page (filled in by `http::error_pages`).
+    #[error("not found")]
+    NotFound,
+    /// 500: a bug or a failed dependency; details are logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Marks a response whose body should be replaced by the site's error page.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage;
+
+/// Carries the cause of a 500 to the trace layer, which logs it inside the request span.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub std::sync::Arc<String>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => {
+                let mut response = StatusCode::NOT_FOUND.into_response();
+                response.extensions_mut().insert(ErrorPage);
+                response
+            }
+            AppError::Internal(cause) => {
+                let mut response = (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    INTERNAL_ERROR_PAGE,
+                )
+                    .into_response();
+                response
+                    .extensions_mut()
+                    .insert(InternalCause(std::sync::Arc::new(format!("{cause:#}"))));
+                response
+            }
+        }
+    }
+}
+
+/// A self-contained page: it must render even when templates or content are the problem.
+const INTERNAL_ERROR_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title></head>\
+<body><main><h1>Something went wrong</h1><p>Sorry, the server could not answer this request. \
+Please try again in a moment, or go back to <a href=\"/\">the start of the guide</a>.</p></main></body></html>";

@@ -1,0 +1,50 @@
+//! HTTP: routes for every public URL, and the layers every response passes through.
+mod error_pages;
+mod health;
+mod pages;
+mod search;
+mod security;
+mod static_files;
+mod trace;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::app::AppState;
+
+/// Largest request body accepted anywhere (comment forms are far smaller).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// All routes plus layers: tracing outermost, so that every response (errors included) is
+/// logged once; then security headers, error pages, timeout and body limit.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/", get(pages::show_page))
+        .route("/guide", get(pages::show_page))
+        .route("/guide/{slug}", get(pages::show_page))
+        .route("/sitemap.xml", get(pages::show_page))
+        .route("/feed.xml", get(pages::show_page))
+        .route("/robots.txt", get(pages::show_page))
+        .route("/search", get(search::search))
+        .route("/healthz", get(health::healthz))
+        .route("/static/{*path}", get(static_files::serve_asset))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_pages::render_error_pages,
+        ))
+        .layer(security::headers())
+        .layer(trace::layer())
+        .with_state(state)
+}

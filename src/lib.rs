@@ -1,0 +1,15 @@
+//! smp-guide: a server-rendered guide to scalp micropigmentation.
+//!
+//! The binary in `main.rs` only parses the command line; everything else lives here so
+//! that integration tests can start the real application on a loopback port.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod http;
+pub mod pages;
+pub mod telemetry;

@@ -1,0 +1,247 @@
+//! askama view structs: one per template, holding references into the loaded guide.
+use askama::Template;
+
+use super::json_ld;
+use crate::assets::Assets;
+use crate::content::{Guide, Heading, SearchHit, Section, SiteInfo, split_at_structured};
+
+/// What the base layout needs to know about the page it wraps.
+#[derive(Debug, Clone)]
+pub struct PageMeta {
+    /// The full `<title>`, unique per page.
+    pub title: String,
+    pub description: String,
+    /// Request path, for `aria-current` and the canonical link.
+    pub path: String,
+    pub canonical: String,
+    /// OpenGraph type: `website` or `article`.
+    pub og_type: &'static str,
+    pub json_ld: Option<String>,
+    /// Keeps search result and error pages out of search engines.
+    pub noindex: bool,
+}
+
+impl PageMeta {
+    fn new(site: &SiteInfo, title: &str, description: &str, path: &str) -> Self {
+        let title = if path == "/" {
+            title.to_owned()
+        } else {
+            format!("{title} | {}", site.title)
+        };
+        Self {
+            title,
+            description: description.to_owned(),
+            path: path.to_owned(),
+            canonical: format!("{}{path}", site.base_url),
+            og_type: "website",
+            json_ld: None,
+            noindex: false,
+        }
+    }
+}
+
+/// A section body cut at its structured part, with ids prefixed where needed.
+pub struct SectionBody<'a> {
+    pub section: &'a Section,
+    pub prefix: String,
+    pub before: &'a str,
+    pub after: &'a str,
+}
+
+impl<'a> SectionBody<'a> {
+    fn standalone(section: &'a Section) -> Self {
+        let (before, after) = split_at_structured(&section.body.html);
+        Self {
+            section,
+            prefix: String::new(),
+            before,
+            after,
+        }
+    }
+
+    fn combined(section: &'a Section) -> Self {
+        let (before, after) = split_at_structured(&section.combined_html);
+        Self {
+            section,
+            prefix: format!("{}-", section.slug),
+            before,
+            after,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub guide: &'a Guide,
+}
+
+impl<'a> HomePage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets) -> Self {
+        let home = &guide.home;
+        Self {
+            site: &guide.site,
+            assets,
+            meta: PageMeta::new(&guide.site, &home.title, &home.description, "/"),
+            guide,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "section.html")]
+pub struct SectionPage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub section: &'a Section,
+    pub body: SectionBody<'a>,
+    pub toc: Vec<Heading>,
+    pub position: usize,
+    pub total: usize,
+    pub prev: Option<&'a Section>,
+    pub next: Option<&'a Section>,
+}
+
+impl<'a> SectionPage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets, index: usize) -> Self {
+        let section = &guide.sections[index];
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &section.title,
+            &section.description,
+            &section.path(),
+        );
+        meta.og_type = "article";
+        meta.json_ld = Some(json_ld::section(guide, section));
+        Self {
+            site: &guide.site,
+            assets,
+            meta,
+            section,
+            body: SectionBody::standalone(section),
+            toc: section.toc(),
+            position: index + 1,
+            total: guide.sections.len(),
+            prev: index.checked_sub(1).map(|i| &guide.sections[i]),
+            next: guide.sections.get(index + 1),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "guide.html")]
+pub struct GuidePage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub guide: &'a Guide,
+    pub bodies: Vec<SectionBody<'a>>,
+}
+
+impl<'a> GuidePage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets) -> Self {
+        let description = format!(
+            "The whole {} on one printable page: every section from what SMP is to the FAQ.",
+            guide.site.title
+        );
+        Self {
+            site: &guide.site,
+            assets,
+            meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide"),
+            guide,
+            bodies: guide.sections.iter().map(SectionBody::combined).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub query: &'a str,
+    pub hits: &'a [SearchHit],
+}
+
+impl<'a> SearchPage<'a> {
+    pub fn new(
+        guide: &'a Guide,
+        assets: &'a Assets,
+        query: &'a str,
+        hits: &'a [SearchHit],
+    ) -> Self {
+        let title = if query.is_empty() {
+            "Search the guide".to_owned()
+        } else {
+            format!("Search results for “{query}”")
+        };
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &title,
+            "Search every section of the guide.",
+            "/search",
+        );
+        meta.noindex = true;
+        Self {
+            site: &guide.site,
+            assets,
+            meta,
+            query,
+            hits,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/404.html")]
+pub struct NotFoundPage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub guide: &'a Guide,
+}
+
+impl<'a> NotFoundPage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets) -> Self {
+        let mut meta = PageMeta::new(
+            &guide.site,
+            "Page not found",
+            "This page does not exist. Find your way back to the guide.",
+            "/404",
+        );
+        meta.noindex = true;
+        Self {
+            site: &guide.site,
+            assets,
+            meta,
+            guide,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sitemap.xml")]
+pub struct SitemapXml<'a> {
+    pub guide: &'a Guide,
+}
+
+#[derive(Template)]
+#[template(path = "feed.xml")]
+pub struct FeedXml<'a> {
+    pub guide: &'a Guide,
+    pub updated: String,
+}
+
+impl<'a> FeedXml<'a> {
+    pub fn new(guide: &'a Guide) -> Self {
+        Self {
+            guide,
+            updated: guide.last_updated().rfc3339(),
+        }
+    }
+}
