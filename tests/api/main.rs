@@ -1,0 +1,7 @@
+//! Integration tests: every test talks to a real server on a loopback port.
+mod cli;
+mod health;
+mod helpers;
+mod pages;
+mod search;
+mod static_files;

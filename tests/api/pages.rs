@@ -1,0 +1,250 @@
+use std::collections::HashSet;
+
+use crate::helpers::{SECTION_PATHS, assert_security_headers, attribute, spawn_app};
+
+fn all_html_pages() -> Vec<&'static str> {
+    let mut pages = vec!["/", "/guide"];
+    pages.extend(SECTION_PATHS);
+    pages
+}
+
+#[tokio::test]
+async fn every_page_has_unique_title_description_canonical_and_open_graph() {
+    let app = spawn_app().await;
+    let mut titles = HashSet::new();
+    let mut descriptions = HashSet::new();
+    for path in all_html_pages() {
+        let html = app.get_html(path).await;
+        assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"), "{path}");
+        let title = html.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
+        assert!(titles.insert(title.to_owned()), "{path}: duplicate title {title}");
+        let description = attribute(&html, "name=\"description\"", "content").unwrap();
+        assert!(!description.is_empty() && descriptions.insert(description.clone()), "{path}");
+        let canonical = attribute(&html, "rel=\"canonical\"", "href").unwrap();
+        assert_eq!(canonical, format!("http://127.0.0.1:3000{path}"), "{path}");
+        assert_eq!(attribute(&html, "property=\"og:url\"", "content").unwrap(), canonical);
+        assert_eq!(attribute(&html, "property=\"og:title\"", "content").unwrap(), title);
+        assert!(html.contains("property=\"og:description\""), "{path}");
+        assert!(html.contains("Medical disclaimer"), "{path}: disclaimer");
+        assert!(html.contains("class=\"skip-link\" href=\"#main\""), "{path}: skip link");
+        assert!(html.contains("<main id=\"main\""), "{path}: main landmark");
+    }
+}
+
+#[tokio::test]
+async fn section_pages_carry_breadcrumb_contents_dates_review_and_neighbours() {
+    let app = spawn_app().await;
+    for (index, path) in SECTION_PATHS.iter().enumerate() {
+        let html = app.get_html(path).await;
+        assert!(html.contains("aria-label=\"Breadcrumb\""), "{path}");
+        assert!(html.contains("<h2 id=\"toc-title\">On this page</h2>"), "{path}");
+        assert!(html.contains("Last updated <time datetime=\"2026-"), "{path}");
+        assert!(html.contains("<dt>Last reviewed</dt>"), "{path}");
+        assert!(html.contains("<dt>Next review due</dt>"), "{path}");
+        assert_eq!(html.contains("rel=\"prev\""), index > 0, "{path}: previous link");
+        assert_eq!(html.contains("rel=\"next\""), index + 1 < SECTION_PATHS.len(), "{path}: next link");
+        if index + 1 < SECTION_PATHS.len() {
+            assert!(html.contains(&format!("rel=\"next\" href=\"{}\"", SECTION_PATHS[index + 1])), "{path}");
+        }
+        // Every contents entry points to an id on the page.
+        let toc = html.split("<nav class=\"toc\"").nth(1).unwrap().split("</nav>").next().unwrap();
+        for anchor in toc.split("href=\"#").skip(1) {
+            let id = anchor.split('"').next().unwrap();
+            assert!(html.contains(&format!("id=\"{id}\"")), "{path}: #{id} missing");
+        }
+    }
+}
+
+fn json_ld(html: &str) -> serde_json::Value {
+    let json = html
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .expect("a JSON-LD block")
+        .split("</script>")
+        .next()
+        .unwrap();
+    serde_json::from_str(json).expect("valid JSON-LD")
+}
+
+#[tokio::test]
+async fn sections_describe_themselves_as_reviewed_medical_web_pages() {
+    let app = spawn_app().await;
+    for path in SECTION_PATHS {
+        let data = json_ld(&app.get_html(path).await);
+        let page = &data["@graph"][0];
+        assert_eq!(page["@type"], "MedicalWebPage", "{path}");
+        assert_eq!(page["lastReviewed"].as_str().unwrap().len(), 10, "{path}");
+        assert!(page["reviewedBy"]["name"].is_string(), "{path}");
+    }
+    let faq = json_ld(&app.get_html("/guide/faq").await);
+    let faq_page = &faq["@graph"][1];
+    assert_eq!(faq_page["@type"], "FAQPage");
+    let questions = faq_page["mainEntity"].as_array().unwrap();
+    assert_eq!(questions.len(), 5);
+    assert!(questions.iter().all(|q| q["acceptedAnswer"]["text"].as_str().is_some_and(|t| !t.is_empty())));
+}
+
+#[tokio::test]
+async fn structured_parts_are_rendered_richly() {
+    let app = spawn_app().await;
+    let steps = app.get_html("/guide/choosing-a-practitioner").await;
+    assert_eq!(steps.matches("<li>\n      <h3>").count(), 5, "five practitioner steps");
+    let pros_cons = app.get_html("/guide/pros-and-cons").await;
+    assert!(pros_cons.contains("<h2 id=\"pros\">Pros</h2>") && pros_cons.contains("<h2 id=\"cons\">Cons</h2>"));
+    let faq = app.get_html("/guide/faq").await;
+    assert_eq!(faq.matches("class=\"faq-entry\"").count(), 5);
+}
+
+#[tokio::test]
+async fn the_home_page_introduces_the_guide_and_lists_every_section() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    for path in SECTION_PATHS {
+        assert!(html.contains(&format!("<a href=\"{path}\">")), "contents link to {path}");
+    }
+    assert!(html.contains("In summary"));
+}
+
+#[tokio::test]
+async fn the_whole_guide_fits_on_one_page_without_duplicate_ids() {
+    let app = spawn_app().await;
+    let html = app.get_html("/guide").await;
+    for path in SECTION_PATHS {
+        let slug = path.trim_start_matches("/guide/");
+        assert!(html.contains(&format!("<article class=\"section combined\" id=\"{slug}\"")), "{slug}");
+    }
+    let mut ids = HashSet::new();
+    for id in html.split(" id=\"").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+        assert!(ids.insert(id), "duplicate id {id}");
+    }
+    for link in html.split("href=\"#").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+        assert!(ids.contains(link), "in-page link #{link} has no target");
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_friendly_404_page() {
+    let app = spawn_app().await;
+    for path in ["/nope", "/guide/nope", "/guide/risks/extra", "/static/nope.css", "/admin/../etc/passwd"] {
+        let (status, headers, body) = app.get_page(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8", "{path}");
+        assert!(body.contains("Page not found") && body.contains("href=\"/\""), "{path}");
+        assert_security_headers(&headers, path);
+    }
+}
+
+#[tokio::test]
+async fn a_trailing_slash_redirects_to_the_page() {
+    let app = spawn_app().await;
+    let response = app.get("/guide/risks/").await;
+    assert_eq!(response.status().as_u16(), 308);
+    assert_eq!(response.headers()["location"], "/guide/risks");
+}
+
+#[tokio::test]
+async fn pages_answer_conditional_requests_with_304() {
+    let app = spawn_app().await;
+    let first = app.get("/guide/risks").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong ETag: {etag}");
+    let again = app
+        .client
+        .get(app.url("/guide/risks"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.text().await.unwrap(), "");
+    let other = app
+        .client
+        .get(app.url("/guide/risks"))
+        .header("if-none-match", "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn head_requests_get_headers_without_a_body() {
+    let app = spawn_app().await;
+    let response = app.client.head(app.url("/guide/faq")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(response.text().await.unwrap(), "");
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/guide/risks", "/search?q=dots", "/sitemap.xml", "/feed.xml", "/robots.txt", "/healthz", "/nope"] {
+        let response = app.get(path).await;
+        assert_security_headers(response.headers(), path);
+    }
+    let post = app.client.post(app.url("/")).send().await.unwrap();
+    assert_eq!(post.status().as_u16(), 405);
+    assert_security_headers(post.headers(), "POST /");
+}
+
+#[tokio::test]
+async fn sitemap_lists_every_page_with_lastmod() {
+    let app = spawn_app().await;
+    let (status, headers, xml) = app.get_page("/sitemap.xml").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/xml");
+    assert!(xml.starts_with("<?xml"));
+    for path in SECTION_PATHS {
+        assert!(xml.contains(&format!("<loc>http://127.0.0.1:3000{path}</loc><lastmod>2026-")), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin() {
+    let app = spawn_app().await;
+    let (status, headers, text) = app.get_page("/robots.txt").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+    assert!(text.contains("Sitemap: http://127.0.0.1:3000/sitemap.xml"));
+    assert!(text.contains("Disallow: /admin"));
+}
+
+#[tokio::test]
+async fn the_atom_feed_has_an_entry_per_section() {
+    let app = spawn_app().await;
+    let (status, headers, xml) = app.get_page("/feed.xml").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/atom+xml");
+    assert!(xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+    assert_eq!(xml.matches("<entry>").count(), SECTION_PATHS.len());
+    assert!(xml.contains("<updated>2026-"));
+    assert!(!xml.contains("<p>"), "entry HTML is escaped inside <content type=\"html\">");
+}
+
+#[tokio::test]
+async fn the_base_url_can_be_overridden_by_config() {
+    let app = crate::helpers::spawn_app_with(|config| config.base_url = Some("https://smp.example/".into())).await;
+    let html = app.get_html("/guide/risks").await;
+    assert_eq!(attribute(&html, "rel=\"canonical\"", "href").unwrap(), "https://smp.example/guide/risks");
+}
+
+#[tokio::test]
+async fn illustrations_have_alt_text_and_fingerprinted_sources() {
+    let app = spawn_app().await;
+    let mut images = 0;
+    for path in SECTION_PATHS {
+        let html = app.get_html(path).await;
+        for tag in html.split("<img ").skip(1) {
+            let tag = tag.split('>').next().unwrap();
+            let alt = tag.split("alt=\"").nth(1).unwrap().split('"').next().unwrap();
+            assert!(alt.split_whitespace().count() >= 4, "{path}: alt text {alt:?} is too thin");
+            let src = tag.split("src=\"").nth(1).unwrap().split('"').next().unwrap();
+            let response = app.get(src).await;
+            assert_eq!(response.status().as_u16(), 200, "{src}");
+            assert_eq!(response.headers()["content-type"], "image/svg+xml");
+            images += 1;
+        }
+    }
+    assert!(images >= 2, "at least two illustrations, found {images}");
+}

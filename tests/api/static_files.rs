@@ -1,0 +1,42 @@
+use crate::helpers::{assert_security_headers, attribute, spawn_app};
+
+#[tokio::test]
+async fn fingerprinted_files_are_cached_for_a_year() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    let css = attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
+    assert!(css.starts_with("/static/style.") && css.len() > "/static/style.css".len(), "{css}");
+    let response = app.get(&css).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_security_headers(response.headers(), &css);
+}
+
+#[tokio::test]
+async fn plain_names_still_work_but_revalidate() {
+    let app = spawn_app().await;
+    let response = app.get("/static/favicon.svg").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, no-cache");
+    let etag = response.headers()["etag"].clone();
+    let again = app.client.get(app.url("/static/favicon.svg")).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+}
+
+#[tokio::test]
+async fn traversal_attempts_never_leave_the_static_folder() {
+    let app = spawn_app().await;
+    for path in [
+        "/static/../Cargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/%252e%252e/Cargo.toml",
+        "/static/..%5cCargo.toml",
+        "/static/img/../../Cargo.toml",
+        "/static//etc/passwd",
+    ] {
+        let (status, _, body) = app.get_page(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("[package]"), "{path}");
+    }
+}
