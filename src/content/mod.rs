@@ -154,14 +154,12 @@ impl Section {
         let (before, _) = split_at_structured(&self.body.html);
         let headings_before = count_headings(before);
         let mut toc: Vec<Heading> = Vec::new();
-        let mut seen = 0;
         let mut structured_done = false;
-        for heading in &self.body.headings {
+        for (seen, heading) in self.body.headings.iter().enumerate() {
             if seen == headings_before && !structured_done {
                 toc.extend(self.structured_headings());
                 structured_done = true;
             }
-            seen += 1;
             if heading.level <= 3 {
                 toc.push(heading.clone());
             }

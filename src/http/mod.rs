@@ -23,7 +23,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// logged once; then security headers, error pages, timeout and body limit.
 pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::show_page))
         .route("/guide", get(pages::show_page))
         .route("/guide/{slug}", get(pages::show_page))
@@ -43,8 +43,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error_pages::render_error_pages,
-        ))
-        .layer(security::headers())
+        ));
+    security::with_headers(routes)
         .layer(trace::layer())
         .with_state(state)
 }

@@ -1,7 +1,6 @@
 //! Security headers on every response.
+use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use tower::ServiceBuilder;
-use tower::layer::util::{Identity, Stack};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// No inline script or style anywhere: everything comes from our own origin. JSON-LD is a
@@ -12,19 +11,12 @@ font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; ma
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 
-type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
-
-/// The headers, set only where a handler has not chosen its own value.
-pub fn headers() -> ServiceBuilder<
-    Stack<
-        HeaderLayer,
-        Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Stack<HeaderLayer, Identity>>>>,
-    >,
-> {
+/// Adds the headers to every response of `router`, where a handler has not chosen its own.
+pub fn with_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     let set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    ServiceBuilder::new()
+    router
         .layer(set(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,

@@ -21,7 +21,10 @@ fn broken_content() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo_path("content"), dir.path());
     let risks = dir.path().join("guide/risks.md");
-    let text = std::fs::read_to_string(&risks).unwrap().replacen("order = 4", "order = \"four\"", 1);
+    let text =
+        std::fs::read_to_string(&risks)
+            .unwrap()
+            .replacen("order = 4", "order = \"four\"", 1);
     std::fs::write(&risks, text).unwrap();
     std::fs::write(dir.path().join("guide/extra.md"), "").unwrap();
     dir
@@ -30,17 +33,31 @@ fn broken_content() -> tempfile::TempDir {
 #[test]
 fn check_accepts_the_shipped_content() {
     let output = binary().arg("check").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
 fn check_reports_every_problem_as_path_line_message() {
     let dir = broken_content();
-    let output = binary().args(["check", "--content"]).arg(dir.path()).output().unwrap();
+    let output = binary()
+        .args(["check", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let risks = format!("{}:5: front matter: invalid type", dir.path().join("guide/risks.md").display());
-    let extra = format!("{}:1: the file is empty", dir.path().join("guide/extra.md").display());
+    let risks = format!(
+        "{}:5: front matter: invalid type",
+        dir.path().join("guide/risks.md").display()
+    );
+    let extra = format!(
+        "{}:1: the file is empty",
+        dir.path().join("guide/extra.md").display()
+    );
     assert!(stdout.lines().any(|l| l.starts_with(&risks)), "{stdout}");
     assert!(stdout.lines().any(|l| l == extra), "{stdout}");
 }
@@ -60,7 +77,10 @@ fn serve_refuses_to_start_on_bad_content() {
 
 #[test]
 fn a_bad_listen_address_is_a_clear_error() {
-    let output = binary().env("SMP_GUIDE_ADDR", "not-an-address").output().unwrap();
+    let output = binary()
+        .env("SMP_GUIDE_ADDR", "not-an-address")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid listen address"));
 }
@@ -92,17 +112,29 @@ impl Server {
         });
         let deadline = Instant::now() + Duration::from_secs(20);
         let address = loop {
-            let line = rx.recv_timeout(deadline - Instant::now()).expect("the server logs its address");
+            let line = rx
+                .recv_timeout(deadline - Instant::now())
+                .expect("the server logs its address");
             if let Some(at) = line.find("http://127.0.0.1:") {
                 let rest = &line[at..];
-                break rest[..rest.find(|c: char| c == '"' || c.is_whitespace()).unwrap_or(rest.len())].to_owned();
+                break rest[..rest
+                    .find(|c: char| c == '"' || c.is_whitespace())
+                    .unwrap_or(rest.len())]
+                    .to_owned();
             }
         };
-        Server { child, address, log: rx }
+        Server {
+            child,
+            address,
+            log: rx,
+        }
     }
 
     fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -120,7 +152,10 @@ impl Server {
     fn lines_for(&self, wait: Duration) -> Vec<String> {
         let deadline = Instant::now() + wait;
         let mut lines = Vec::new();
-        while let Ok(line) = self.log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        while let Ok(line) = self
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
             lines.push(line);
         }
         lines
@@ -135,7 +170,10 @@ impl Drop for Server {
 }
 
 fn get(url: &str, cookie: bool) -> u16 {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let mut request = reqwest::Client::new().get(url);
         if cookie {
@@ -159,7 +197,13 @@ fn sigterm_stops_the_server_cleanly() {
 #[test]
 fn json_logs_have_one_line_per_request_without_private_data() {
     let server = Server::start(&["--log-format", "json"]);
-    assert_eq!(get(&format!("{}/search?q=my-private-query", server.address), true), 200);
+    assert_eq!(
+        get(
+            &format!("{}/search?q=my-private-query", server.address),
+            true
+        ),
+        200
+    );
     let lines = server.lines_for(Duration::from_millis(500));
     let requests: Vec<serde_json::Value> = lines
         .iter()
@@ -173,5 +217,8 @@ fn json_logs_have_one_line_per_request_without_private_data() {
     assert_eq!(entry["span"]["method"], "GET");
     assert_eq!(entry["span"]["path"], "/search");
     let all = lines.join("\n");
-    assert!(!all.contains("my-private-query") && !all.contains("secret-cookie-value"), "{all}");
+    assert!(
+        !all.contains("my-private-query") && !all.contains("secret-cookie-value"),
+        "{all}"
+    );
 }

@@ -23,6 +23,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     /// Holds the server's files (content copy, database) for as long as the test runs.
+    #[allow(dead_code)]
     pub dir: TempDir,
 }
 
@@ -52,7 +53,11 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { address, client, dir }
+    TestApp {
+        address,
+        client,
+        dir,
+    }
 }
 
 impl TestApp {
@@ -61,7 +66,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// GETs a page and returns status, headers and body.
@@ -76,7 +85,10 @@ impl TestApp {
     pub async fn get_html(&self, path: &str) -> String {
         let (status, headers, body) = self.get_page(path).await;
         assert_eq!(status, 200, "GET {path}");
-        assert_eq!(headers["content-type"], "text/html; charset=utf-8", "GET {path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "GET {path}"
+        );
         body
     }
 }

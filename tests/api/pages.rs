@@ -15,18 +15,42 @@ async fn every_page_has_unique_title_description_canonical_and_open_graph() {
     let mut descriptions = HashSet::new();
     for path in all_html_pages() {
         let html = app.get_html(path).await;
-        assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"), "{path}");
-        let title = html.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
-        assert!(titles.insert(title.to_owned()), "{path}: duplicate title {title}");
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{path}"
+        );
+        let title = html
+            .split("<title>")
+            .nth(1)
+            .unwrap()
+            .split("</title>")
+            .next()
+            .unwrap();
+        assert!(
+            titles.insert(title.to_owned()),
+            "{path}: duplicate title {title}"
+        );
         let description = attribute(&html, "name=\"description\"", "content").unwrap();
-        assert!(!description.is_empty() && descriptions.insert(description.clone()), "{path}");
+        assert!(
+            !description.is_empty() && descriptions.insert(description.clone()),
+            "{path}"
+        );
         let canonical = attribute(&html, "rel=\"canonical\"", "href").unwrap();
         assert_eq!(canonical, format!("http://127.0.0.1:3000{path}"), "{path}");
-        assert_eq!(attribute(&html, "property=\"og:url\"", "content").unwrap(), canonical);
-        assert_eq!(attribute(&html, "property=\"og:title\"", "content").unwrap(), title);
+        assert_eq!(
+            attribute(&html, "property=\"og:url\"", "content").unwrap(),
+            canonical
+        );
+        assert_eq!(
+            attribute(&html, "property=\"og:title\"", "content").unwrap(),
+            title
+        );
         assert!(html.contains("property=\"og:description\""), "{path}");
         assert!(html.contains("Medical disclaimer"), "{path}: disclaimer");
-        assert!(html.contains("class=\"skip-link\" href=\"#main\""), "{path}: skip link");
+        assert!(
+            html.contains("class=\"skip-link\" href=\"#main\""),
+            "{path}: skip link"
+        );
         assert!(html.contains("<main id=\"main\""), "{path}: main landmark");
     }
 }
@@ -37,20 +61,49 @@ async fn section_pages_carry_breadcrumb_contents_dates_review_and_neighbours() {
     for (index, path) in SECTION_PATHS.iter().enumerate() {
         let html = app.get_html(path).await;
         assert!(html.contains("aria-label=\"Breadcrumb\""), "{path}");
-        assert!(html.contains("<h2 id=\"toc-title\">On this page</h2>"), "{path}");
-        assert!(html.contains("Last updated <time datetime=\"2026-"), "{path}");
+        assert!(
+            html.contains("<h2 id=\"toc-title\">On this page</h2>"),
+            "{path}"
+        );
+        assert!(
+            html.contains("Last updated <time datetime=\"2026-"),
+            "{path}"
+        );
         assert!(html.contains("<dt>Last reviewed</dt>"), "{path}");
         assert!(html.contains("<dt>Next review due</dt>"), "{path}");
-        assert_eq!(html.contains("rel=\"prev\""), index > 0, "{path}: previous link");
-        assert_eq!(html.contains("rel=\"next\""), index + 1 < SECTION_PATHS.len(), "{path}: next link");
+        assert_eq!(
+            html.contains("rel=\"prev\""),
+            index > 0,
+            "{path}: previous link"
+        );
+        assert_eq!(
+            html.contains("rel=\"next\""),
+            index + 1 < SECTION_PATHS.len(),
+            "{path}: next link"
+        );
         if index + 1 < SECTION_PATHS.len() {
-            assert!(html.contains(&format!("rel=\"next\" href=\"{}\"", SECTION_PATHS[index + 1])), "{path}");
+            assert!(
+                html.contains(&format!(
+                    "rel=\"next\" href=\"{}\"",
+                    SECTION_PATHS[index + 1]
+                )),
+                "{path}"
+            );
         }
         // Every contents entry points to an id on the page.
-        let toc = html.split("<nav class=\"toc\"").nth(1).unwrap().split("</nav>").next().unwrap();
+        let toc = html
+            .split("<nav class=\"toc\"")
+            .nth(1)
+            .unwrap()
+            .split("</nav>")
+            .next()
+            .unwrap();
         for anchor in toc.split("href=\"#").skip(1) {
             let id = anchor.split('"').next().unwrap();
-            assert!(html.contains(&format!("id=\"{id}\"")), "{path}: #{id} missing");
+            assert!(
+                html.contains(&format!("id=\"{id}\"")),
+                "{path}: #{id} missing"
+            );
         }
     }
 }
@@ -81,16 +134,27 @@ async fn sections_describe_themselves_as_reviewed_medical_web_pages() {
     assert_eq!(faq_page["@type"], "FAQPage");
     let questions = faq_page["mainEntity"].as_array().unwrap();
     assert_eq!(questions.len(), 5);
-    assert!(questions.iter().all(|q| q["acceptedAnswer"]["text"].as_str().is_some_and(|t| !t.is_empty())));
+    assert!(questions.iter().all(|q| {
+        q["acceptedAnswer"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    }));
 }
 
 #[tokio::test]
 async fn structured_parts_are_rendered_richly() {
     let app = spawn_app().await;
     let steps = app.get_html("/guide/choosing-a-practitioner").await;
-    assert_eq!(steps.matches("<li>\n      <h3>").count(), 5, "five practitioner steps");
+    assert_eq!(
+        steps.matches("<li>\n      <h3>").count(),
+        5,
+        "five practitioner steps"
+    );
     let pros_cons = app.get_html("/guide/pros-and-cons").await;
-    assert!(pros_cons.contains("<h2 id=\"pros\">Pros</h2>") && pros_cons.contains("<h2 id=\"cons\">Cons</h2>"));
+    assert!(
+        pros_cons.contains("<h2 id=\"pros\">Pros</h2>")
+            && pros_cons.contains("<h2 id=\"cons\">Cons</h2>")
+    );
     let faq = app.get_html("/guide/faq").await;
     assert_eq!(faq.matches("class=\"faq-entry\"").count(), 5);
 }
@@ -100,7 +164,10 @@ async fn the_home_page_introduces_the_guide_and_lists_every_section() {
     let app = spawn_app().await;
     let html = app.get_html("/").await;
     for path in SECTION_PATHS {
-        assert!(html.contains(&format!("<a href=\"{path}\">")), "contents link to {path}");
+        assert!(
+            html.contains(&format!("<a href=\"{path}\">")),
+            "contents link to {path}"
+        );
     }
     assert!(html.contains("In summary"));
 }
@@ -111,13 +178,26 @@ async fn the_whole_guide_fits_on_one_page_without_duplicate_ids() {
     let html = app.get_html("/guide").await;
     for path in SECTION_PATHS {
         let slug = path.trim_start_matches("/guide/");
-        assert!(html.contains(&format!("<article class=\"section combined\" id=\"{slug}\"")), "{slug}");
+        assert!(
+            html.contains(&format!(
+                "<article class=\"section combined\" id=\"{slug}\""
+            )),
+            "{slug}"
+        );
     }
     let mut ids = HashSet::new();
-    for id in html.split(" id=\"").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+    for id in html
+        .split(" id=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+    {
         assert!(ids.insert(id), "duplicate id {id}");
     }
-    for link in html.split("href=\"#").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+    for link in html
+        .split("href=\"#")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+    {
         assert!(ids.contains(link), "in-page link #{link} has no target");
     }
 }
@@ -125,11 +205,23 @@ async fn the_whole_guide_fits_on_one_page_without_duplicate_ids() {
 #[tokio::test]
 async fn unknown_pages_get_the_friendly_404_page() {
     let app = spawn_app().await;
-    for path in ["/nope", "/guide/nope", "/guide/risks/extra", "/static/nope.css", "/admin/../etc/passwd"] {
+    for path in [
+        "/nope",
+        "/guide/nope",
+        "/guide/risks/extra",
+        "/static/nope.css",
+        "/admin/../etc/passwd",
+    ] {
         let (status, headers, body) = app.get_page(path).await;
         assert_eq!(status, 404, "{path}");
-        assert_eq!(headers["content-type"], "text/html; charset=utf-8", "{path}");
-        assert!(body.contains("Page not found") && body.contains("href=\"/\""), "{path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(
+            body.contains("Page not found") && body.contains("href=\"/\""),
+            "{path}"
+        );
         assert_security_headers(&headers, path);
     }
 }
@@ -147,7 +239,10 @@ async fn pages_answer_conditional_requests_with_304() {
     let app = spawn_app().await;
     let first = app.get("/guide/risks").await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong ETag: {etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "a strong ETag: {etag}"
+    );
     let again = app
         .client
         .get(app.url("/guide/risks"))
@@ -172,14 +267,26 @@ async fn head_requests_get_headers_without_a_body() {
     let app = spawn_app().await;
     let response = app.client.head(app.url("/guide/faq")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
     assert_eq!(response.text().await.unwrap(), "");
 }
 
 #[tokio::test]
 async fn every_kind_of_response_carries_the_security_headers() {
     let app = spawn_app().await;
-    for path in ["/", "/guide/risks", "/search?q=dots", "/sitemap.xml", "/feed.xml", "/robots.txt", "/healthz", "/nope"] {
+    for path in [
+        "/",
+        "/guide/risks",
+        "/search?q=dots",
+        "/sitemap.xml",
+        "/feed.xml",
+        "/robots.txt",
+        "/healthz",
+        "/nope",
+    ] {
         let response = app.get(path).await;
         assert_security_headers(response.headers(), path);
     }
@@ -196,7 +303,12 @@ async fn sitemap_lists_every_page_with_lastmod() {
     assert_eq!(headers["content-type"], "application/xml");
     assert!(xml.starts_with("<?xml"));
     for path in SECTION_PATHS {
-        assert!(xml.contains(&format!("<loc>http://127.0.0.1:3000{path}</loc><lastmod>2026-")), "{path}");
+        assert!(
+            xml.contains(&format!(
+                "<loc>http://127.0.0.1:3000{path}</loc><lastmod>2026-"
+            )),
+            "{path}"
+        );
     }
 }
 
@@ -219,14 +331,23 @@ async fn the_atom_feed_has_an_entry_per_section() {
     assert!(xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
     assert_eq!(xml.matches("<entry>").count(), SECTION_PATHS.len());
     assert!(xml.contains("<updated>2026-"));
-    assert!(!xml.contains("<p>"), "entry HTML is escaped inside <content type=\"html\">");
+    assert!(
+        !xml.contains("<p>"),
+        "entry HTML is escaped inside <content type=\"html\">"
+    );
 }
 
 #[tokio::test]
 async fn the_base_url_can_be_overridden_by_config() {
-    let app = crate::helpers::spawn_app_with(|config| config.base_url = Some("https://smp.example/".into())).await;
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.base_url = Some("https://smp.example/".into())
+    })
+    .await;
     let html = app.get_html("/guide/risks").await;
-    assert_eq!(attribute(&html, "rel=\"canonical\"", "href").unwrap(), "https://smp.example/guide/risks");
+    assert_eq!(
+        attribute(&html, "rel=\"canonical\"", "href").unwrap(),
+        "https://smp.example/guide/risks"
+    );
 }
 
 #[tokio::test]
@@ -237,9 +358,24 @@ async fn illustrations_have_alt_text_and_fingerprinted_sources() {
         let html = app.get_html(path).await;
         for tag in html.split("<img ").skip(1) {
             let tag = tag.split('>').next().unwrap();
-            let alt = tag.split("alt=\"").nth(1).unwrap().split('"').next().unwrap();
-            assert!(alt.split_whitespace().count() >= 4, "{path}: alt text {alt:?} is too thin");
-            let src = tag.split("src=\"").nth(1).unwrap().split('"').next().unwrap();
+            let alt = tag
+                .split("alt=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(
+                alt.split_whitespace().count() >= 4,
+                "{path}: alt text {alt:?} is too thin"
+            );
+            let src = tag
+                .split("src=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
             let response = app.get(src).await;
             assert_eq!(response.status().as_u16(), 200, "{src}");
             assert_eq!(response.headers()["content-type"], "image/svg+xml");

@@ -5,11 +5,20 @@ async fn fingerprinted_files_are_cached_for_a_year() {
     let app = spawn_app().await;
     let html = app.get_html("/").await;
     let css = attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
-    assert!(css.starts_with("/static/style.") && css.len() > "/static/style.css".len(), "{css}");
+    assert!(
+        css.starts_with("/static/style.") && css.len() > "/static/style.css".len(),
+        "{css}"
+    );
     let response = app.get(&css).await;
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
-    assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/css; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_security_headers(response.headers(), &css);
 }
 
@@ -20,7 +29,13 @@ async fn plain_names_still_work_but_revalidate() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["cache-control"], "public, no-cache");
     let etag = response.headers()["etag"].clone();
-    let again = app.client.get(app.url("/static/favicon.svg")).header("if-none-match", etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/static/favicon.svg"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 }
 
