@@ -7,6 +7,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::assets::Assets;
+use crate::comments::{self, CommentStore, FloodControl, PreviewSigner, SpamRules};
 use crate::config::Config;
 use crate::content;
 use crate::pages::Site;
@@ -16,10 +17,21 @@ use crate::pages::Site;
 pub struct AppState {
     pub site: Arc<Site>,
     pub config: Arc<Config>,
+    pub store: Arc<dyn CommentStore>,
+    pub comments: Arc<CommentServices>,
 }
 
-/// Loads static files and content, and renders every page.
-pub fn load_site(config: &Config) -> anyhow::Result<Site> {
+/// What the comment handlers need besides the store.
+pub struct CommentServices {
+    pub flood: FloodControl,
+    pub spam: SpamRules,
+    pub preview: PreviewSigner,
+    /// Salt for client-address hashes.
+    pub client_salt: Vec<u8>,
+}
+
+/// Loads static files and content, and renders every page with its approved comments.
+pub async fn load_site(config: &Config, store: &dyn CommentStore) -> anyhow::Result<Site> {
     let assets = Assets::load(&config.static_dir)?;
     let mut guide = content::load(&config.content_dir, &assets).map_err(|problems| {
         let list = problems
@@ -32,7 +44,11 @@ pub fn load_site(config: &Config) -> anyhow::Result<Site> {
     if let Some(base_url) = &config.base_url {
         guide.site.base_url = base_url.trim_end_matches('/').to_owned();
     }
-    Site::render(guide, assets)
+    let approved = store
+        .approved(None)
+        .await
+        .context("reading approved comments")?;
+    Site::render(guide, assets, &approved)
 }
 
 /// The router with every route and layer, ready to serve.
@@ -46,12 +62,28 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     config: Arc<Config>,
+    state: AppState,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
-        let site = load_site(&config)?;
+        let store = comments::open_store(&config.database).await?;
+        let site = load_site(&config, store.as_ref()).await?;
+        let services = CommentServices {
+            flood: FloodControl::new(&config.comments),
+            spam: SpamRules::new(&config.comments),
+            preview: PreviewSigner::new(
+                store
+                    .secret("preview-link-key")
+                    .await
+                    .context("reading secrets")?,
+            ),
+            client_salt: store
+                .secret("client-hash-salt")
+                .await
+                .context("reading secrets")?,
+        };
         tracing::info!(
             sections = site.guide.sections.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -64,11 +96,14 @@ impl Application {
         let state = AppState {
             site: Arc::new(site),
             config: config.clone(),
+            store,
+            comments: Arc::new(services),
         };
         Ok(Self {
             listener,
-            router: build_app(state),
+            router: build_app(state.clone()),
             config,
+            state,
         })
     }
 
@@ -77,6 +112,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The shared state, for tests and embedding (for example to refresh pages).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
     }
 
     pub fn port(&self) -> u16 {

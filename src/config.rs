@@ -25,6 +25,38 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish after SIGINT/SIGTERM.
     pub shutdown_grace: Duration,
+    pub comments: CommentSettings,
+}
+
+/// The `[comments]` table of the config file: moderation and anti-spam rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommentSettings {
+    /// Approve at once a comment whose author name and email match an approved comment.
+    pub trust_returning: bool,
+    /// At most one comment per client this often (seconds); 0 turns the check off.
+    pub min_interval_secs: u64,
+    /// At most this many comments per client per hour; 0 turns the check off.
+    pub max_per_hour: u32,
+    /// Peers whose `X-Forwarded-For` header names the real client (reverse proxies).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Words that hold a comment for a moderator with the word as the reason.
+    pub hold_words: Vec<String>,
+    /// Words that send a comment straight to spam.
+    pub block_words: Vec<String>,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        Self {
+            trust_returning: false,
+            min_interval_secs: 15,
+            max_per_hour: 20,
+            trusted_proxies: Vec::new(),
+            hold_words: Vec::new(),
+            block_words: Vec::new(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -38,6 +70,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            comments: CommentSettings::default(),
         }
     }
 }
@@ -66,6 +99,8 @@ struct ConfigFile {
     log_format: Option<LogFormat>,
     request_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    #[serde(default)]
+    comments: CommentSettings,
 }
 
 impl Config {
@@ -109,6 +144,7 @@ impl Config {
             shutdown_grace: file
                 .shutdown_grace_secs
                 .map_or(defaults.shutdown_grace, Duration::from_secs),
+            comments: file.comments,
         })
     }
 }

@@ -8,6 +8,9 @@ pub enum AppError {
     /// 404: the site's own "page not found" page (filled in by `http::error_pages`).
     #[error("not found")]
     NotFound,
+    /// 400: a request that cannot be read at all (not a form, not UTF-8).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// 500: a bug or a failed dependency; details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -31,6 +34,12 @@ impl IntoResponse for AppError {
                 response.extensions_mut().insert(ErrorPage);
                 response
             }
+            AppError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                message_page("Your request could not be read", &message),
+            )
+                .into_response(),
             AppError::Internal(cause) => {
                 let mut response = (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -44,6 +53,24 @@ impl IntoResponse for AppError {
                 response
             }
         }
+    }
+}
+
+/// A small self-contained page for errors that happen before any template is involved.
+pub fn message_page(title: &str, message: &str) -> String {
+    let escape = crate::content::escape_html;
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+<body><main><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Back to the guide</a></p></main></body></html>",
+        title = escape(title),
+        message = escape(message)
+    )
+}
+
+impl From<anyhow::Error> for Box<AppError> {
+    fn from(err: anyhow::Error) -> Self {
+        Box::new(AppError::Internal(err))
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod content;
 pub mod error;

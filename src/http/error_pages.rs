@@ -14,6 +14,9 @@ pub async fn render_error_pages(
     next: Next,
 ) -> Response {
     let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return payload_too_large();
+    }
     if response.extensions().get::<ErrorPage>().is_none() {
         return response;
     }
@@ -34,6 +37,20 @@ pub fn not_found_response(state: &AppState) -> Response {
             (header::CACHE_CONTROL, "no-cache"),
         ],
         Body::from(page.body.clone()),
+    )
+        .into_response()
+}
+
+/// 413 from the body limit, explained to a person.
+fn payload_too_large() -> Response {
+    let message = format!(
+        "What you sent is larger than the {} KiB this site accepts. Comments may be up to 5,000 characters.",
+        crate::http::MAX_BODY_BYTES / 1024
+    );
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        crate::error::message_page("Too large to accept", &message),
     )
         .into_response()
 }

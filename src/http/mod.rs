@@ -1,4 +1,5 @@
 //! HTTP: routes for every public URL, and the layers every response passes through.
+mod comments;
 mod error_pages;
 mod health;
 mod pages;
@@ -10,7 +11,7 @@ mod trace;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -26,7 +27,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::show_page))
         .route("/guide", get(pages::show_page))
-        .route("/guide/{slug}", get(pages::show_page))
+        .route("/guide/{slug}", get(comments::show_section))
+        .route("/guide/{slug}/comments", post(comments::submit_comment))
         .route("/sitemap.xml", get(pages::show_page))
         .route("/feed.xml", get(pages::show_page))
         .route("/robots.txt", get(pages::show_page))

@@ -11,7 +11,7 @@ use crate::pages::RenderedPage;
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
 pub async fn show_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     match state.site.page(uri.path()) {
-        Some(page) => cached_response(page, &headers),
+        Some(page) => cached_response(&page, &headers),
         None => AppError::NotFound.into_response(),
     }
 }

@@ -1,10 +1,11 @@
 //! Every public page, rendered once when content loads and kept as bytes in memory.
 //! Requests for these pages do no templating at all; see `http::pages`.
+mod comments;
 mod json_ld;
 mod views;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use askama::Template;
@@ -12,9 +13,11 @@ use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
+use crate::comments::{Comment, CommentStore};
 use crate::content::{Guide, SearchHit};
-pub use views::PageMeta;
+pub use comments::PublicComment;
 use views::{FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml};
+pub use views::{PageMeta, ReplyTarget, SectionExtras};
 
 /// A response body rendered ahead of time, with its strong ETag.
 #[derive(Debug)]
@@ -45,71 +48,152 @@ impl RenderedPage {
 pub const HTML: &str = "text/html; charset=utf-8";
 
 /// The loaded guide, its static files, and every public page already rendered.
+///
+/// Section pages hold their approved comments, so they are rendered again (with the home
+/// page, which shows comment counts) whenever those comments change.
 #[derive(Debug)]
 pub struct Site {
     pub guide: Guide,
     pub assets: Assets,
     /// Keyed by request path (`/`, `/guide`, `/guide/risks`, `/feed.xml`, ...).
-    pages: HashMap<String, Arc<RenderedPage>>,
+    pages: RwLock<HashMap<String, Arc<RenderedPage>>>,
+    /// Approved comments per section slug, threaded.
+    threads: RwLock<HashMap<String, Arc<Vec<PublicComment>>>>,
+    /// Serialises "read comments, render, swap" so an older read never overwrites a newer one.
+    refresh: tokio::sync::Mutex<()>,
     pub not_found: Arc<RenderedPage>,
 }
 
 impl Site {
     /// Renders every page. Fails only if a template fails, which is a bug, not bad content.
-    pub fn render(guide: Guide, assets: Assets) -> anyhow::Result<Self> {
+    pub fn render(guide: Guide, assets: Assets, approved: &[Comment]) -> anyhow::Result<Self> {
+        let threads: HashMap<String, Arc<Vec<PublicComment>>> =
+            comments::threads_by_section(approved)
+                .into_iter()
+                .map(|(slug, list)| (slug, Arc::new(list)))
+                .collect();
+        let not_found = NotFoundPage::new(&guide, &assets)
+            .render()
+            .context("rendering the 404 page")?;
+        let site = Self {
+            pages: RwLock::new(HashMap::new()),
+            threads: RwLock::new(threads),
+            refresh: tokio::sync::Mutex::new(()),
+            not_found: Arc::new(RenderedPage::new(not_found, HTML)),
+            guide,
+            assets,
+        };
         let mut pages = HashMap::new();
         let mut put = |path: String, body: String, content_type: &'static str| {
             pages.insert(path, Arc::new(RenderedPage::new(body, content_type)));
         };
-        put(
-            "/".into(),
-            HomePage::new(&guide, &assets)
-                .render()
-                .context("rendering the home page")?,
-            HTML,
-        );
+        let guide = &site.guide;
+        put("/".into(), site.render_home()?, HTML);
         put(
             "/guide".into(),
-            GuidePage::new(&guide, &assets)
+            GuidePage::new(guide, &site.assets)
                 .render()
                 .context("rendering /guide")?,
             HTML,
         );
-        for (index, section) in guide.sections.iter().enumerate() {
-            let html = SectionPage::new(&guide, &assets, index)
-                .render()
-                .with_context(|| format!("rendering {}", section.path()))?;
-            put(section.path(), html, HTML);
+        for section in &guide.sections {
+            put(
+                section.path(),
+                site.render_section(&section.slug, &SectionExtras::default())?,
+                HTML,
+            );
         }
         put(
             "/sitemap.xml".into(),
-            SitemapXml { guide: &guide }.render()?,
+            SitemapXml { guide }.render()?,
             "application/xml",
         );
         put(
             "/feed.xml".into(),
-            FeedXml::new(&guide).render()?,
+            FeedXml::new(guide).render()?,
             "application/atom+xml",
         );
         put(
             "/robots.txt".into(),
-            robots_txt(&guide),
+            robots_txt(guide),
             "text/plain; charset=utf-8",
         );
-        let not_found = NotFoundPage::new(&guide, &assets)
-            .render()
-            .context("rendering the 404 page")?;
-        Ok(Self {
-            pages,
-            not_found: Arc::new(RenderedPage::new(not_found, HTML)),
-            guide,
-            assets,
-        })
+        *site.pages.write().expect("page lock") = pages;
+        Ok(site)
     }
 
     /// The pre-rendered page at `path`, if there is one.
-    pub fn page(&self, path: &str) -> Option<&Arc<RenderedPage>> {
-        self.pages.get(path)
+    pub fn page(&self, path: &str) -> Option<Arc<RenderedPage>> {
+        self.pages.read().expect("page lock").get(path).cloned()
+    }
+
+    /// Approved comments of a section, threaded.
+    pub fn threads(&self, slug: &str) -> Arc<Vec<PublicComment>> {
+        self.threads
+            .read()
+            .expect("thread lock")
+            .get(slug)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn comment_counts(&self) -> HashMap<String, usize> {
+        let threads = self.threads.read().expect("thread lock");
+        threads
+            .iter()
+            .map(|(slug, list)| (slug.clone(), comments::count(list)))
+            .collect()
+    }
+
+    fn render_home(&self) -> anyhow::Result<String> {
+        let counts = self.comment_counts();
+        HomePage::new(&self.guide, &self.assets, &counts)
+            .render()
+            .context("rendering the home page")
+    }
+
+    /// Renders a section page: the cached version with default extras, or a per-request
+    /// version with a re-shown form, a reply target or the reader's own pending comment.
+    pub fn render_section(&self, slug: &str, extras: &SectionExtras) -> anyhow::Result<String> {
+        let index = self
+            .guide
+            .sections
+            .iter()
+            .position(|s| s.slug == slug)
+            .with_context(|| format!("no section {slug}"))?;
+        let threads = self.threads(slug);
+        SectionPage::new(&self.guide, &self.assets, index, &threads, extras)
+            .render()
+            .with_context(|| format!("rendering /guide/{slug}"))
+    }
+
+    /// Reads a section's approved comments again and re-renders its page and the home page.
+    pub async fn refresh_comments(
+        &self,
+        store: &dyn CommentStore,
+        slug: &str,
+    ) -> anyhow::Result<()> {
+        let _serialised = self.refresh.lock().await;
+        let approved = store
+            .approved(Some(slug))
+            .await
+            .context("reading approved comments")?;
+        let list = comments::threads_by_section(&approved)
+            .remove(slug)
+            .unwrap_or_default();
+        self.threads
+            .write()
+            .expect("thread lock")
+            .insert(slug.to_owned(), Arc::new(list));
+        let section = self.render_section(slug, &SectionExtras::default())?;
+        let home = self.render_home()?;
+        let mut pages = self.pages.write().expect("page lock");
+        pages.insert(
+            format!("/guide/{slug}"),
+            Arc::new(RenderedPage::new(section, HTML)),
+        );
+        pages.insert("/".into(), Arc::new(RenderedPage::new(home, HTML)));
+        Ok(())
     }
 
     /// Renders the search page for a query (search results differ per request).

@@ -1,8 +1,12 @@
 //! askama view structs: one per template, holding references into the loaded guide.
 use askama::Template;
 
+use std::collections::HashMap;
+
+use super::PublicComment;
 use super::json_ld;
 use crate::assets::Assets;
+use crate::comments::CommentForm;
 use crate::content::{Guide, Heading, SearchHit, Section, SiteInfo, split_at_structured};
 
 /// What the base layout needs to know about the page it wraps.
@@ -77,18 +81,43 @@ pub struct HomePage<'a> {
     pub assets: &'a Assets,
     pub meta: PageMeta,
     pub guide: &'a Guide,
+    counts: &'a HashMap<String, usize>,
 }
 
 impl<'a> HomePage<'a> {
-    pub fn new(guide: &'a Guide, assets: &'a Assets) -> Self {
+    pub fn new(guide: &'a Guide, assets: &'a Assets, counts: &'a HashMap<String, usize>) -> Self {
         let home = &guide.home;
         Self {
             site: &guide.site,
             assets,
             meta: PageMeta::new(&guide.site, &home.title, &home.description, "/"),
             guide,
+            counts,
         }
     }
+
+    /// Approved comments on a section, for the table of contents.
+    pub fn comment_count(&self, slug: &str) -> usize {
+        self.counts.get(slug).copied().unwrap_or(0)
+    }
+}
+
+/// The comment being answered, when a reader follows a "Reply" link.
+#[derive(Debug, Clone)]
+pub struct ReplyTarget {
+    pub id: i64,
+    pub author: String,
+}
+
+/// What makes a section page differ from its cached version.
+#[derive(Debug, Clone, Default)]
+pub struct SectionExtras {
+    pub form: CommentForm,
+    pub reply_to: Option<ReplyTarget>,
+    /// The reader's own comment, awaiting moderation (through a signed link).
+    pub pending: Option<PublicComment>,
+    /// The signed link had expired or was not genuine.
+    pub preview_expired: bool,
 }
 
 #[derive(Template)]
@@ -104,10 +133,19 @@ pub struct SectionPage<'a> {
     pub total: usize,
     pub prev: Option<&'a Section>,
     pub next: Option<&'a Section>,
+    pub threads: &'a [PublicComment],
+    pub comment_count: usize,
+    pub extras: &'a SectionExtras,
 }
 
 impl<'a> SectionPage<'a> {
-    pub fn new(guide: &'a Guide, assets: &'a Assets, index: usize) -> Self {
+    pub fn new(
+        guide: &'a Guide,
+        assets: &'a Assets,
+        index: usize,
+        threads: &'a [PublicComment],
+        extras: &'a SectionExtras,
+    ) -> Self {
         let section = &guide.sections[index];
         let mut meta = PageMeta::new(
             &guide.site,
@@ -128,7 +166,22 @@ impl<'a> SectionPage<'a> {
             total: guide.sections.len(),
             prev: index.checked_sub(1).map(|i| &guide.sections[i]),
             next: guide.sections.get(index + 1),
+            threads,
+            comment_count: super::comments::count(threads),
+            extras,
         }
+    }
+
+    /// `aria-describedby` for a field: its hint (if any) and its error (if any).
+    pub fn described_by(&self, field: &str, has_hint: bool) -> String {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(format!("hint-{field}"));
+        }
+        if self.extras.form.error_for(field).is_some() {
+            ids.push(format!("error-{field}"));
+        }
+        ids.join(" ")
     }
 }
 

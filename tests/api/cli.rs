@@ -222,3 +222,106 @@ fn json_logs_have_one_line_per_request_without_private_data() {
         "{all}"
     );
 }
+
+/// Submits comments from several tasks until the server dies; returns the bodies that got
+/// their 303 (acknowledged), and how many requests failed because the server was gone.
+async fn submit_until_killed(address: &str, round: usize) -> Vec<String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let client = client.clone();
+        let url = format!("{address}/guide/risks/comments");
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0..500 {
+                let body = format!("round {round} worker {worker} comment {n}");
+                let sent = client
+                    .post(&url)
+                    .form(&[
+                        ("comment", body.as_str()),
+                        ("author", "Crash tester"),
+                        ("email", "crash@example.com"),
+                    ])
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status().as_u16() == 303 => acknowledged.push(body),
+                    Ok(response) => panic!("unexpected status {}", response.status()),
+                    Err(_) => break,
+                }
+            }
+            acknowledged
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+#[test]
+fn acknowledged_comments_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let config = dir.path().join("smp.toml");
+    std::fs::write(
+        &config,
+        "[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+    )
+    .unwrap();
+    let database = format!("sqlite://{}", db.display());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut acknowledged = Vec::new();
+    for round in 0..3 {
+        let mut server = Server::start(&[
+            "--database",
+            &database,
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        let address = server.address.clone();
+        let submitting = runtime.spawn(async move { submit_until_killed(&address, round).await });
+        // Kill at a different moment each round, while writes are in flight.
+        std::thread::sleep(Duration::from_millis(150 + 170 * round as u64));
+        server.signal("KILL");
+        server.wait_for_exit(Duration::from_secs(5));
+        let acked = runtime.block_on(submitting).unwrap();
+        assert!(
+            !acked.is_empty(),
+            "round {round}: nothing was acknowledged before the kill"
+        );
+        acknowledged.extend(acked);
+    }
+    // A fresh start opens (and recovers) the database; every acknowledged comment is there once.
+    let server = Server::start(&[
+        "--database",
+        &database,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    drop(server);
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        for body in &acknowledged {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE body = ?")
+                .bind(body)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(count, 1, "{body}");
+        }
+    });
+}

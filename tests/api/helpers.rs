@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use reqwest::header::HeaderMap;
-use smp_guide::app::Application;
+use smp_guide::app::{AppState, Application};
 use smp_guide::config::Config;
 use tempfile::TempDir;
 
@@ -22,9 +22,10 @@ pub fn repo_path(relative: &str) -> PathBuf {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub state: AppState,
+    pub db_path: PathBuf,
     /// Holds the server's files (content copy, database) for as long as the test runs.
-    #[allow(dead_code)]
-    pub dir: TempDir,
+    pub _dir: TempDir,
 }
 
 /// Starts the real application on `127.0.0.1:0` with a copy of the shipped content.
@@ -38,16 +39,21 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let content = dir.path().join("content");
     copy_dir(&repo_path("content"), &content);
+    let db_path = dir.path().join("test.db");
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         content_dir: content,
         static_dir: repo_path("static"),
-        database: format!("sqlite://{}", dir.path().join("test.db").display()),
+        database: format!("sqlite://{}", db_path.display()),
         ..Config::default()
     };
+    // Most tests post many comments from one address; flood tests turn limits back on.
+    config.comments.min_interval_secs = 0;
+    config.comments.max_per_hour = 0;
     prepare(&mut config);
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -56,11 +62,121 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         address,
         client,
-        dir,
+        state,
+        db_path,
+        _dir: dir,
     }
 }
 
+/// A valid comment form, as a browser would send it.
+pub fn form(comment: &str, author: &str, email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("comment", comment.to_owned()),
+        ("author", author.to_owned()),
+        ("email", email.to_owned()),
+        ("url", String::new()),
+        ("parent", String::new()),
+        ("nickname", String::new()),
+    ]
+}
+
+/// One stored row, read straight from the database file.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub section: String,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    pub email: String,
+    pub url: Option<String>,
+    pub body: String,
+    pub status: String,
+    pub client_hash: Option<String>,
+    pub user_agent: Option<String>,
+    pub flag_reason: Option<String>,
+}
+
 impl TestApp {
+    pub async fn post_comment(&self, slug: &str, fields: &[(&str, String)]) -> reqwest::Response {
+        let body = serde_urlencoded_like(fields);
+        self.post_raw(slug, "application/x-www-form-urlencoded", body.into_bytes())
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        slug: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/guide/{slug}/comments")))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Every stored comment, oldest first.
+    pub async fn rows(&self) -> Vec<Row> {
+        use sqlx::Row as _;
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT * FROM comments ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows.iter()
+            .map(|r| Row {
+                id: r.get("id"),
+                section: r.get("section"),
+                parent_id: r.get("parent_id"),
+                author: r.get("author"),
+                email: r.get("email"),
+                url: r.get("url"),
+                body: r.get("body"),
+                status: r.get("status"),
+                client_hash: r.get("client_hash"),
+                user_agent: r.get("user_agent"),
+                flag_reason: r.get("flag_reason"),
+            })
+            .collect()
+    }
+
+    /// Approves a comment the way a moderator would, then refreshes its page.
+    pub async fn approve(&self, id: i64) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap();
+        let section: String = sqlx::query_scalar(
+            "UPDATE comments SET status = 'approved' WHERE id = ? RETURNING section",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        self.state
+            .site
+            .refresh_comments(self.state.store.as_ref(), &section)
+            .await
+            .unwrap();
+    }
+
+    /// Posts a comment and approves it; returns its id.
+    pub async fn approved_comment(&self, slug: &str, comment: &str, author: &str) -> i64 {
+        let response = self
+            .post_comment(slug, &form(comment, author, "someone@example.com"))
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let id = self.rows().await.last().unwrap().id;
+        self.approve(id).await;
+        id
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -140,4 +256,27 @@ pub fn assert_security_headers(headers: &HeaderMap, context: &str) {
     assert_eq!(headers["x-content-type-options"], "nosniff", "{context}");
     assert!(headers.contains_key("referrer-policy"), "{context}");
     assert!(headers.contains_key("permissions-policy"), "{context}");
+}
+
+/// Form-encodes fields the way browsers do.
+pub fn serde_urlencoded_like(fields: &[(&str, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }

@@ -1,0 +1,234 @@
+//! The comment form: strict decoding of the body, then parsing each field into a type that
+//! can only hold valid input. Handlers only ever see a [`NewComment`].
+use std::collections::HashMap;
+
+use percent_encoding::percent_decode;
+use unicode_normalization::UnicodeNormalization;
+
+pub const COMMENT_MAX: usize = 5_000;
+pub const AUTHOR_MAX: usize = 100;
+pub const EMAIL_MAX: usize = 254;
+pub const URL_MAX: usize = 200;
+/// The hidden field humans never see; bots that fill every field fill this one too.
+pub const HONEYPOT_FIELD: &str = "nickname";
+
+/// A body that cannot be read as a form at all (400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    #[error("the form must be sent as application/x-www-form-urlencoded")]
+    NotFormEncoded,
+    #[error("the form data is not valid UTF-8 text")]
+    InvalidUtf8,
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body. Unlike lenient decoders, invalid
+/// UTF-8 is an error rather than silently replaced, so that nothing is stored garbled.
+pub fn decode_form(body: &[u8]) -> Result<HashMap<String, String>, FormError> {
+    let mut fields = HashMap::new();
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (key, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &[][..]),
+        };
+        let key = decode_component(key)?;
+        let value = decode_component(value)?;
+        // The first value wins, as with HTML forms that repeat a name by mistake.
+        fields.entry(key).or_insert(value);
+    }
+    Ok(fields)
+}
+
+fn decode_component(raw: &[u8]) -> Result<String, FormError> {
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
+    String::from_utf8(bytes).map_err(|_| FormError::InvalidUtf8)
+}
+
+/// What the reader typed, kept so the form can be shown again exactly as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormValues {
+    pub comment: String,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub parent: String,
+    pub honeypot: String,
+}
+
+impl FormValues {
+    pub fn from_fields(mut fields: HashMap<String, String>) -> Self {
+        let mut take = |name: &str| fields.remove(name).unwrap_or_default();
+        Self {
+            comment: take("comment"),
+            author: take("author"),
+            email: take("email"),
+            url: take("url"),
+            parent: take("parent"),
+            honeypot: take(HONEYPOT_FIELD),
+        }
+    }
+}
+
+/// A message for one field, shown next to it and in the error summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name, which is also the input's id suffix.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// A comment that passed every rule. Only `parse` can make one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComment {
+    pub author: String,
+    pub email: String,
+    pub url: Option<String>,
+    pub body: String,
+    pub parent: Option<i64>,
+    /// The honeypot was filled: accept quietly, store as spam.
+    pub honeypot_filled: bool,
+}
+
+impl NewComment {
+    /// Applies every rule and returns all field errors at once.
+    pub fn parse(values: &FormValues) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut check = |field: &'static str, result: Result<String, String>| match result {
+            Ok(value) => value,
+            Err(message) => {
+                errors.push(FieldError { field, message });
+                String::new()
+            }
+        };
+        let body = check(
+            "comment",
+            text_field(&values.comment, "your comment", COMMENT_MAX, true),
+        );
+        let author = check(
+            "author",
+            text_field(&values.author, "your name", AUTHOR_MAX, false),
+        );
+        let email = check("email", parse_email(&values.email));
+        let url = check("url", parse_url(&values.url));
+        let parent = match values.parent.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
+                    errors.push(FieldError {
+                        field: "parent",
+                        message: "The comment you are replying to does not exist.".into(),
+                    });
+                    None
+                }
+            },
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(NewComment {
+            author,
+            email,
+            url: (!url.is_empty()).then_some(url),
+            body,
+            parent,
+            honeypot_filled: !values.honeypot.trim().is_empty(),
+        })
+    }
+}
+
+/// Trims, normalises to NFC, refuses control characters, and counts characters.
+fn text_field(raw: &str, what: &str, max: usize, multiline: bool) -> Result<String, String> {
+    let text: String = raw.trim().nfc().collect();
+    let text = if multiline {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    };
+    if text.is_empty() {
+        return Err(format!("Enter {what}."));
+    }
+    let allowed = |c: char| c == '\t' || (multiline && c == '\n');
+    if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(format!("Remove the control characters from {what}."));
+    }
+    let count = text.chars().count();
+    if count > max {
+        return Err(format!(
+            "Shorten {what} to {max} characters or fewer (it has {count})."
+        ));
+    }
+    Ok(text)
+}
+
+fn parse_email(raw: &str) -> Result<String, String> {
+    let email: String = raw.trim().nfc().collect();
+    if email.is_empty() {
+        return Err("Enter your email address. It will not be published.".into());
+    }
+    if email.chars().count() > EMAIL_MAX {
+        return Err(format!(
+            "Enter an email address of {EMAIL_MAX} characters or fewer."
+        ));
+    }
+    if email.chars().any(char::is_control) || !email_address::EmailAddress::is_valid(&email) {
+        return Err("Enter an email address in the correct format, like name@example.com.".into());
+    }
+    Ok(email)
+}
+
+fn parse_url(raw: &str) -> Result<String, String> {
+    let text: String = raw.trim().nfc().collect();
+    if text.is_empty() {
+        return Ok(text);
+    }
+    if text.chars().count() > URL_MAX {
+        return Err(format!(
+            "Enter a website address of {URL_MAX} characters or fewer."
+        ));
+    }
+    match url::Url::parse(&text) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            if url.as_str().chars().count() > URL_MAX {
+                return Err(format!(
+                    "Enter a website address of {URL_MAX} characters or fewer."
+                ));
+            }
+            Ok(url.to_string())
+        }
+        _ => Err(
+            "Enter a website address starting with http:// or https://, or leave it empty.".into(),
+        ),
+    }
+}
+
+/// The form as the template shows it: values, errors, and a message for the whole form.
+#[derive(Debug, Clone, Default)]
+pub struct CommentForm {
+    pub values: FormValues,
+    pub errors: Vec<FieldError>,
+    /// A problem with the submission as a whole (duplicate, too fast, storage down).
+    pub general_error: Option<String>,
+}
+
+impl CommentForm {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.general_error.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+use super::*;
+
+fn values(comment: &str, author: &str, email: &str, url: &str) -> FormValues {
+    FormValues {
+        comment: comment.into(),
+        author: author.into(),
+        email: email.into(),
+        url: url.into(),
+        ..FormValues::default()
+    }
+}
+
+fn field_errors(v: &FormValues) -> Vec<&'static str> {
+    match NewComment::parse(v) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.iter().map(|e| e.field).collect(),
+    }
+}
+
+#[test]
+fn each_rule_accepts_and_refuses_at_its_boundary() {
+    let ok = "fine";
+    let email = "a@example.com";
+    let cases: Vec<(FormValues, Vec<&str>)> = vec![
+        (values(ok, ok, email, ""), vec![]),
+        (values(&"é".repeat(5_000), ok, email, ""), vec![]),
+        (values(&"é".repeat(5_001), ok, email, ""), vec!["comment"]),
+        (values("   ", ok, email, ""), vec!["comment"]),
+        (values(ok, &"ñ".repeat(100), email, ""), vec![]),
+        (values(ok, &"ñ".repeat(101), email, ""), vec!["author"]),
+        (values(ok, "", email, ""), vec!["author"]),
+        (values(ok, "Ann\nBee", email, ""), vec!["author"]),
+        (values("line one\nline two\ttab", ok, email, ""), vec![]),
+        (values("nul \0 byte", ok, email, ""), vec!["comment"]),
+        (values("bell \u{7}", ok, email, ""), vec!["comment"]),
+        (values(ok, ok, "", ""), vec!["email"]),
+        (values(ok, ok, "not-an-email", ""), vec!["email"]),
+        (
+            values(ok, ok, &format!("{}@example.com", "a".repeat(242)), ""),
+            vec!["email"],
+        ),
+        (values(ok, ok, email, "https://example.org/about"), vec![]),
+        (values(ok, ok, email, "http://example.org"), vec![]),
+        (values(ok, ok, email, "javascript:alert(1)"), vec!["url"]),
+        (values(ok, ok, email, "ftp://example.org"), vec!["url"]),
+        (values(ok, ok, email, "example.org"), vec!["url"]),
+        (
+            values(
+                ok,
+                ok,
+                email,
+                &format!("https://example.org/{}", "a".repeat(181)),
+            ),
+            vec![],
+        ),
+        (
+            values(
+                ok,
+                ok,
+                email,
+                &format!("https://example.org/{}", "a".repeat(182)),
+            ),
+            vec!["url"],
+        ),
+        (
+            values("", "", "", "mailto:x"),
+            vec!["comment", "author", "email", "url"],
+        ),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(field_errors(&input), expected, "{input:?}");
+    }
+}
+
+#[test]
+fn text_is_trimmed_and_normalised_to_nfc() {
+    // "e" followed by a combining acute accent becomes the single character "é".
+    let parsed = NewComment::parse(&values(
+        "  Cafe\u{301} ✂️ مرحبا  ",
+        " Zoë ",
+        " a@example.com ",
+        "",
+    ))
+    .unwrap();
+    assert_eq!(parsed.body, "Café ✂️ مرحبا");
+    assert_eq!(parsed.author, "Zoë");
+    assert_eq!(parsed.email, "a@example.com");
+    assert_eq!(parsed.url, None);
+}
+
+#[test]
+fn carriage_returns_become_newlines() {
+    let parsed = NewComment::parse(&values("one\r\ntwo\rthree", "A", "a@example.com", "")).unwrap();
+    assert_eq!(parsed.body, "one\ntwo\nthree");
+}
+
+#[test]
+fn parent_must_be_a_positive_id() {
+    for (parent, ok) in [
+        ("", true),
+        ("12", true),
+        ("0", false),
+        ("-3", false),
+        ("x", false),
+    ] {
+        let mut v = values("a", "b", "a@example.com", "");
+        v.parent = parent.into();
+        assert_eq!(NewComment::parse(&v).is_ok(), ok, "{parent:?}");
+    }
+}
+
+#[test]
+fn the_honeypot_is_noticed() {
+    let mut v = values("a", "b", "a@example.com", "");
+    v.honeypot = "bot text".into();
+    assert!(NewComment::parse(&v).unwrap().honeypot_filled);
+}
+
+#[test]
+fn decoding_is_strict_about_utf8() {
+    let fields = decode_form(b"comment=caf%C3%A9+ok&author=A%26B&empty=&flag").unwrap();
+    assert_eq!(fields["comment"], "café ok");
+    assert_eq!(fields["author"], "A&B");
+    assert_eq!(fields["empty"], "");
+    assert_eq!(fields["flag"], "");
+    assert_eq!(decode_form(b"comment=%FF"), Err(FormError::InvalidUtf8));
+    assert_eq!(decode_form(b"comment=\xff"), Err(FormError::InvalidUtf8));
+    assert_eq!(decode_form(b"a=1&a=2").unwrap()["a"], "1");
+}

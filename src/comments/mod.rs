@@ -1,0 +1,27 @@
+//! Reader comments: parsing and validating the form, anti-spam rules, flood control,
+//! signed links to a reader's own pending comment, and durable storage behind a trait.
+mod flood;
+mod form;
+mod preview;
+mod spam;
+mod sqlite;
+mod status;
+mod store;
+
+pub use flood::{ClientAddress, FloodControl, FloodVerdict};
+pub use form::{CommentForm, FieldError, FormError, FormValues, NewComment, decode_form};
+pub use preview::PreviewSigner;
+pub use spam::{SpamRules, Verdict};
+pub use sqlite::SqliteStore;
+pub use status::Status;
+pub use store::{Comment, CommentStore, InsertOutcome, StoreError, StoredComment, client_hash};
+
+/// Opens the store named by a database URL (`sqlite://PATH`), creating and migrating it.
+pub async fn open_store(url: &str) -> anyhow::Result<std::sync::Arc<dyn CommentStore>> {
+    match url.split_once("://") {
+        Some(("sqlite", path)) => Ok(std::sync::Arc::new(SqliteStore::open(path).await?)),
+        _ => anyhow::bail!(
+            "unsupported database URL {url:?}: expected sqlite://PATH (for example sqlite://data/smp-guide.db)"
+        ),
+    }
+}

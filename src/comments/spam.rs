@@ -1,0 +1,174 @@
+//! Content rules that hold a comment for a moderator or send it straight to spam.
+use super::NewComment;
+use crate::config::CommentSettings;
+
+/// What the rules decided, with the reason a moderator will see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing suspicious.
+    Clean,
+    /// Keep pending, with the reason recorded (even if the author is trusted).
+    Hold(String),
+    /// Store as spam at once.
+    Spam(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SpamRules {
+    hold_words: Vec<String>,
+    block_words: Vec<String>,
+}
+
+impl SpamRules {
+    pub fn new(settings: &CommentSettings) -> Self {
+        let lower = |words: &[String]| {
+            words
+                .iter()
+                .map(|w| w.trim().to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        Self {
+            hold_words: lower(&settings.hold_words),
+            block_words: lower(&settings.block_words),
+        }
+    }
+
+    pub fn judge(&self, comment: &NewComment) -> Verdict {
+        if comment.honeypot_filled {
+            return Verdict::Spam("filled the hidden honeypot field".into());
+        }
+        let text = format!("{}\n{}", comment.author, comment.body).to_lowercase();
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let has_word = |list: &[String]| {
+            list.iter()
+                .find(|entry| {
+                    // A single word matches whole words; a phrase matches as text.
+                    if entry.contains(|c: char| !c.is_alphanumeric()) {
+                        text.contains(entry.as_str())
+                    } else {
+                        words.contains(&entry.as_str())
+                    }
+                })
+                .cloned()
+        };
+        if let Some(word) = has_word(&self.block_words) {
+            return Verdict::Spam(format!("contains the blocked word \"{word}\""));
+        }
+        let mut reasons = Vec::new();
+        let links = count_links(&comment.body);
+        if links >= 2 {
+            reasons.push(format!("contains {links} links"));
+        }
+        if contains_email(&comment.body) {
+            reasons.push("contains an email address".to_owned());
+        }
+        if contains_phone_number(&comment.body) {
+            reasons.push("contains a phone number".to_owned());
+        }
+        if let Some(word) = has_word(&self.hold_words) {
+            reasons.push(format!("contains the held word \"{word}\""));
+        }
+        if reasons.is_empty() {
+            Verdict::Clean
+        } else {
+            Verdict::Hold(reasons.join("; "))
+        }
+    }
+}
+
+fn count_links(text: &str) -> usize {
+    let lower = text.to_lowercase();
+    lower
+        .split_whitespace()
+        .filter(|w| w.contains("http://") || w.contains("https://") || w.starts_with("www."))
+        .count()
+}
+
+fn contains_email(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "<>()[],;\"'".contains(c))
+        .any(|token| {
+            let token = token.trim_matches(|c: char| ".:!?".contains(c));
+            token.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            })
+        })
+}
+
+/// Seven or more digits in a run that may hold spaces, dots, dashes, slashes and brackets,
+/// optionally after a `+`: the shape of a phone number in most countries.
+fn contains_phone_number(text: &str) -> bool {
+    let mut digits = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+        } else if !" .-/()+".contains(c) {
+            digits = 0;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge(rules: &SpamRules, body: &str) -> Verdict {
+        rules.judge(&NewComment {
+            author: "Ann".into(),
+            email: "a@example.com".into(),
+            url: None,
+            body: body.into(),
+            parent: None,
+            honeypot_filled: false,
+        })
+    }
+
+    #[test]
+    fn suspicious_text_is_held_with_a_reason() {
+        let rules = SpamRules::new(&CommentSettings {
+            hold_words: vec!["Discount".into()],
+            block_words: vec!["casino".into(), "buy now".into()],
+            ..CommentSettings::default()
+        });
+        let cases = [
+            ("Thanks, this helped.", Verdict::Clean),
+            ("See https://a.example only one link", Verdict::Clean),
+            (
+                "Two: https://a.example and www.b.example",
+                Verdict::Hold("contains 2 links".into()),
+            ),
+            (
+                "Write to me at ann@example.com.",
+                Verdict::Hold("contains an email address".into()),
+            ),
+            (
+                "Call +44 (0)20 7946 0958 today",
+                Verdict::Hold("contains a phone number".into()),
+            ),
+            ("It cost 2,500 dollars in 2026", Verdict::Clean),
+            (
+                "Ask for a discount!",
+                Verdict::Hold("contains the held word \"discount\"".into()),
+            ),
+            ("Discounted prices", Verdict::Clean),
+            (
+                "Best CASINO here",
+                Verdict::Spam("contains the blocked word \"casino\"".into()),
+            ),
+            (
+                "Please buy now!",
+                Verdict::Spam("contains the blocked word \"buy now\"".into()),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(judge(&rules, body), expected, "{body}");
+        }
+    }
+}

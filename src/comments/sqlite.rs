@@ -1,0 +1,229 @@
+//! The SQLite backend: one file, WAL mode, `synchronous=FULL` so that an acknowledged
+//! comment survives a crash or power cut, and a busy timeout for concurrent writers.
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqlSafeStr};
+
+use super::Status;
+use super::store::{Comment, CommentStore, InsertOutcome, StoreError, StoreFuture, StoredComment};
+
+/// Migrations, embedded in the binary and applied at start.
+const MIGRATIONS: [(i64, &str, &str); 1] = [(
+    1,
+    "comments",
+    include_str!("migrations/sqlite/0001_comments.sql"),
+)];
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open(path: &str) -> anyhow::Result<Self> {
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the database folder {}", parent.display())
+            })?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .with_context(|| format!("invalid SQLite path {path:?}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the database {path}"))?;
+        migrator()
+            .run(&pool)
+            .await
+            .with_context(|| format!("cannot migrate the database {path}"))?;
+        Ok(Self { pool })
+    }
+}
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Maps SQLite's "cannot write now" codes to [`StoreError::Unavailable`].
+fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |err| {
+        if let sqlx::Error::Database(db) = &err {
+            // SQLITE_BUSY 5, LOCKED 6, READONLY 8, IOERR 10, CORRUPT 11, FULL 13, CANTOPEN 14.
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff);
+            if matches!(primary, Some(5 | 6 | 8 | 10 | 11 | 13 | 14)) {
+                return StoreError::Unavailable(format!("{context}: {db}"));
+            }
+        }
+        if matches!(
+            err,
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+        ) {
+            return StoreError::Unavailable(format!("{context}: {err}"));
+        }
+        StoreError::Other(anyhow::Error::new(err).context(context))
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Comment {
+        id: row.try_get("id")?,
+        section: row.try_get("section")?,
+        parent_id: row.try_get("parent_id")?,
+        author: row.try_get("author")?,
+        email: row.try_get("email")?,
+        url: row.try_get("url")?,
+        body: row.try_get("body")?,
+        status: Status::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))?,
+        created_at: row.try_get("created_at")?,
+        client_hash: row.try_get("client_hash")?,
+        user_agent: row.try_get("user_agent")?,
+        flag_reason: row.try_get("flag_reason")?,
+    })
+}
+
+const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status, created_at, client_hash, user_agent, flag_reason";
+
+impl CommentStore for SqliteStore {
+    fn insert(&self, c: StoredComment) -> StoreFuture<'_, InsertOutcome> {
+        Box::pin(async move {
+            let result = sqlx::query(
+                "INSERT INTO comments (section, parent_id, author, email, url, body, status, created_at, \
+                 client_hash, user_agent, flag_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&c.section)
+            .bind(c.parent_id)
+            .bind(&c.author)
+            .bind(&c.email)
+            .bind(&c.url)
+            .bind(&c.body)
+            .bind(c.status.as_str())
+            .bind(c.created_at)
+            .bind(&c.client_hash)
+            .bind(&c.user_agent)
+            .bind(&c.flag_reason)
+            .execute(&self.pool)
+            .await;
+            match result {
+                Ok(done) => Ok(InsertOutcome::Inserted(done.last_insert_rowid())),
+                Err(err) if is_unique_violation(&err) => Ok(InsertOutcome::Duplicate),
+                Err(err) => Err(store_error("storing a comment")(err)),
+            }
+        })
+    }
+
+    fn get(&self, id: i64) -> StoreFuture<'_, Option<Comment>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {COLUMNS} FROM comments WHERE id = ?");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error("reading a comment"))?;
+            row.as_ref()
+                .map(comment_from_row)
+                .transpose()
+                .map_err(store_error("decoding a comment"))
+        })
+    }
+
+    fn approved<'a>(&'a self, section: Option<&'a str>) -> StoreFuture<'a, Vec<Comment>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM comments WHERE status = 'approved' AND (?1 IS NULL OR section = ?1) ORDER BY id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(section)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error("reading approved comments"))?;
+            rows.iter()
+                .map(comment_from_row)
+                .collect::<Result<_, _>>()
+                .map_err(store_error("decoding comments"))
+        })
+    }
+
+    fn has_approved_author<'a>(&'a self, author: &'a str, email: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM comments WHERE author = ? AND email = ? COLLATE NOCASE AND status = 'approved' LIMIT 1",
+            )
+            .bind(author)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error("looking up a returning commenter"))?;
+            Ok(found.is_some())
+        })
+    }
+
+    fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>> {
+        Box::pin(async move {
+            let mut fresh = vec![0u8; 32];
+            getrandom::fill(&mut fresh)
+                .map_err(|err| StoreError::Other(anyhow::anyhow!("no randomness: {err}")))?;
+            // INSERT OR IGNORE then SELECT: concurrent first starts agree on one value.
+            sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+                .bind(name)
+                .bind(&fresh)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error("creating a secret"))?;
+            sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error("reading a secret"))
+        })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1")
+                .execute(&self.pool)
+                .await
+                .map_err(store_error("checking the database"))?;
+            Ok(())
+        })
+    }
+}

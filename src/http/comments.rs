@@ -1,0 +1,340 @@
+//! `POST /guide/{slug}/comments` and the per-request variants of a section page (a reply
+//! target, or the reader's own pending comment behind a signed link).
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::pages::cached_response;
+use crate::app::AppState;
+use crate::comments::{
+    ClientAddress, CommentForm, FieldError, FloodVerdict, FormValues, InsertOutcome, NewComment,
+    Status, StoreError, StoredComment, Verdict, client_hash, decode_form,
+};
+use crate::error::{AppError, Result};
+use crate::pages::{PublicComment, ReplyTarget, SectionExtras};
+
+/// How much of a User-Agent header is kept for moderators.
+const USER_AGENT_MAX: usize = 300;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SectionQuery {
+    reply: Option<String>,
+    pending: Option<String>,
+}
+
+/// `GET /guide/{slug}`: the cached page, unless the query asks for a reply form or a preview.
+pub async fn show_section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    query: Result<Query<SectionQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let Some(page) = state.site.page(&format!("/guide/{slug}")) else {
+        return Err(AppError::NotFound);
+    };
+    // A malformed query string is ignored: the reader still gets the page.
+    let Query(query) = query.unwrap_or_default();
+    if query.reply.is_none() && query.pending.is_none() {
+        return Ok(cached_response(&page, &headers));
+    }
+    let mut extras = SectionExtras::default();
+    if let Some(target) = reply_target(&state, &slug, query.reply.as_deref()).await? {
+        extras.form.values.parent = target.id.to_string();
+        extras.reply_to = Some(target);
+    }
+    if let Some(token) = &query.pending {
+        match own_pending_comment(&state, &slug, token).await? {
+            Some(comment) => extras.pending = Some(comment),
+            None => extras.preview_expired = !is_already_public(&state, &slug, token),
+        }
+    }
+    render(&state, &slug, &extras, StatusCode::OK)
+}
+
+/// The approved, top-level comment of this section that `reply` names, if any.
+async fn reply_target(
+    state: &AppState,
+    slug: &str,
+    reply: Option<&str>,
+) -> Result<Option<ReplyTarget>> {
+    let Some(id) = reply.and_then(|r| r.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    Ok(state
+        .site
+        .threads(slug)
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| ReplyTarget {
+            id: c.id,
+            author: c.author.clone(),
+        }))
+}
+
+/// The reader's own comment, if the signed link is genuine, fresh, and the comment is still
+/// waiting (or quietly marked as spam: the reader is not told).
+async fn own_pending_comment(
+    state: &AppState,
+    slug: &str,
+    token: &str,
+) -> Result<Option<PublicComment>> {
+    let Some(id) = state.comments.preview.verify(token, now()) else {
+        return Ok(None);
+    };
+    let comment = state.store.get(id).await.map_err(store_failure)?;
+    Ok(comment
+        .filter(|c| c.section == slug && matches!(c.status, Status::Pending | Status::Spam))
+        .map(|c| PublicComment::from_comment(&c)))
+}
+
+/// A genuine link to a comment that has since been approved needs no "expired" notice.
+fn is_already_public(state: &AppState, slug: &str, token: &str) -> bool {
+    let id = token
+        .split('.')
+        .next()
+        .and_then(|id| id.parse::<i64>().ok());
+    let threads = state.site.threads(slug);
+    id.is_some_and(|id| {
+        threads
+            .iter()
+            .any(|c| c.id == id || c.replies.iter().any(|r| r.id == id))
+    })
+}
+
+/// `POST /guide/{slug}/comments`.
+pub async fn submit_comment(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    if state.site.guide.section(&slug).is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !is_form_encoded(&headers) {
+        return Err(AppError::BadRequest(
+            "The comment form must be sent as application/x-www-form-urlencoded.".into(),
+        ));
+    }
+    let fields = decode_form(&body)
+        .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
+    let values = FormValues::from_fields(fields);
+
+    let comment = match NewComment::parse(&values) {
+        Ok(comment) => comment,
+        Err(errors) => {
+            return rerender(
+                &state,
+                &slug,
+                values,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    if let Some(parent_id) = comment.parent {
+        if !can_reply_to(&state, &slug, parent_id) {
+            let error = FieldError {
+                field: "parent",
+                message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
+            };
+            let mut values = values;
+            values.parent.clear();
+            return rerender(
+                &state,
+                &slug,
+                values,
+                vec![error],
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    }
+
+    let client = ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies);
+    if let FloodVerdict::TooMany(wait) = state.comments.flood.check(client) {
+        let seconds = wait.as_secs().max(1);
+        let message = format!(
+            "You are sending comments too quickly. Please wait {seconds} seconds, then post again: your text is kept below."
+        );
+        let mut response = rerender(
+            &state,
+            &slug,
+            values,
+            Vec::new(),
+            Some(message),
+            StatusCode::TOO_MANY_REQUESTS,
+        )?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(response);
+    }
+
+    let (status, flag_reason) = match state.comments.spam.judge(&comment) {
+        Verdict::Spam(reason) => (Status::Spam, Some(reason)),
+        Verdict::Hold(reason) => (Status::Pending, Some(reason)),
+        Verdict::Clean => {
+            let trusted = state.config.comments.trust_returning
+                && state
+                    .store
+                    .has_approved_author(&comment.author, &comment.email)
+                    .await
+                    .map_err(store_failure)?;
+            (
+                if trusted {
+                    Status::Approved
+                } else {
+                    Status::Pending
+                },
+                None,
+            )
+        }
+    };
+    let stored = StoredComment {
+        section: slug.clone(),
+        parent_id: comment.parent,
+        author: comment.author,
+        email: comment.email,
+        url: comment.url,
+        body: comment.body,
+        status,
+        created_at: now(),
+        client_hash: client_hash(&state.comments.client_salt, client.0),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
+        flag_reason,
+    };
+    match state.store.insert(stored).await {
+        Ok(InsertOutcome::Inserted(id)) => {
+            tracing::info!(comment_id = id, section = %slug, status = %status, "comment stored");
+            if status == Status::Approved {
+                if let Err(err) = state
+                    .site
+                    .refresh_comments(state.store.as_ref(), &slug)
+                    .await
+                {
+                    // Stored safely; the page catches up on the next change or restart.
+                    tracing::error!("re-rendering {slug} after a trusted comment: {err:#}");
+                }
+                return Ok(see_other(&format!("/guide/{slug}#comment-{id}")));
+            }
+            let token = state.comments.preview.token(id, now());
+            Ok(see_other(&format!(
+                "/guide/{slug}?pending={token}#comment-{id}"
+            )))
+        }
+        Ok(InsertOutcome::Duplicate) => {
+            let message = "You have already posted this comment here, so it was not sent again. \
+                           If it is waiting for moderation, it will appear once approved.";
+            rerender(
+                &state,
+                &slug,
+                values,
+                Vec::new(),
+                Some(message.into()),
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(StoreError::Unavailable(cause)) => {
+            tracing::error!(cause = %cause, "comment not stored: database unavailable");
+            let message = "Sorry, we could not save your comment just now. Your text is kept below: \
+                           please try again in a few minutes.";
+            let mut response = rerender(
+                &state,
+                &slug,
+                values,
+                Vec::new(),
+                Some(message.into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            Ok(response)
+        }
+        Err(StoreError::Other(err)) => Err(AppError::Internal(err.context("storing a comment"))),
+    }
+}
+
+/// Replies go one level deep, under an approved comment of the same section.
+fn can_reply_to(state: &AppState, slug: &str, parent_id: i64) -> bool {
+    state.site.threads(slug).iter().any(|c| c.id == parent_id)
+}
+
+fn is_form_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// The section page again, with the reader's values and the messages.
+fn rerender(
+    state: &AppState,
+    slug: &str,
+    values: FormValues,
+    errors: Vec<FieldError>,
+    general_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
+    let reply_to = values.parent.parse::<i64>().ok().and_then(|id| {
+        state
+            .site
+            .threads(slug)
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| ReplyTarget {
+                id,
+                author: c.author.clone(),
+            })
+    });
+    let extras = SectionExtras {
+        form: CommentForm {
+            values,
+            errors,
+            general_error,
+        },
+        reply_to,
+        ..SectionExtras::default()
+    };
+    render(state, slug, &extras, status)
+}
+
+fn render(
+    state: &AppState,
+    slug: &str,
+    extras: &SectionExtras,
+    status: StatusCode,
+) -> Result<Response> {
+    let html = state.site.render_section(slug, extras)?;
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+fn see_other(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn store_failure(err: StoreError) -> AppError {
+    AppError::Internal(anyhow::Error::new(err))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
