@@ -7,7 +7,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::assets::Assets;
-use crate::comments::{self, CommentStore, FloodControl, PreviewSigner, SpamRules};
+use crate::comments::{self, CommentStore, FloodControl, PreviewSigner, SpamRules, Store};
 use crate::config::Config;
 use crate::content;
 use crate::pages::Site;
@@ -17,8 +17,19 @@ use crate::pages::Site;
 pub struct AppState {
     pub site: Arc<Site>,
     pub config: Arc<Config>,
-    pub store: Arc<dyn CommentStore>,
+    pub store: Arc<dyn Store>,
     pub comments: Arc<CommentServices>,
+}
+
+impl AppState {
+    /// Re-renders a section's page (and the home page) from its approved comments. A
+    /// failure is logged, not returned: the change itself is safely stored, and the page
+    /// catches up on the next change or the next revision poll.
+    pub async fn refresh_section(&self, slug: &str) {
+        if let Err(err) = self.site.refresh_comments(self.store.as_ref(), slug).await {
+            tracing::error!("re-rendering /guide/{slug}: {err:#}");
+        }
+    }
 }
 
 /// What the comment handlers need besides the store.
@@ -130,6 +141,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
+        let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
         let grace = self.config.shutdown_grace;
         let stopping = Arc::new(tokio::sync::Notify::new());
         let notify = stopping.clone();
@@ -149,6 +161,7 @@ impl Application {
                 tracing::warn!("grace period of {grace:?} over: closing remaining connections");
             }
         }
+        background.abort();
         tracing::info!("stopped");
         Ok(())
     }

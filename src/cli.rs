@@ -43,6 +43,77 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate the content folder without serving; exit 1 on any problem.
     Check(CheckArgs),
+    /// Manage moderator accounts.
+    #[command(subcommand)]
+    Moderator(ModeratorCommand),
+    /// Export or erase stored comments.
+    #[command(subcommand)]
+    Comments(CommentsCommand),
+}
+
+/// Where the database is: the same resolution as `serve`.
+#[derive(Debug, Default, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH.
+    #[arg(long, env = "SMP_GUIDE_DATABASE")]
+    pub database: Option<String>,
+    /// Optional TOML config file naming the database.
+    #[arg(long, env = "SMP_GUIDE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModeratorCommand {
+    /// Create a moderator, or reset their password (which signs them out everywhere).
+    Add {
+        username: String,
+        /// Read the password from standard input (required, so it never shows in `ps`).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List moderators.
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Remove a moderator and end their sessions.
+    Remove {
+        username: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentsCommand {
+    /// Write stored comments to standard output (JSON includes the audit trail).
+    Export {
+        /// Only comments in this state: pending, approved, spam or trash.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only comments with this email address (a data-protection request).
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Delete every comment with this email address, for good.
+    Erase {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Default, Args)]

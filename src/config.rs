@@ -44,6 +44,8 @@ pub struct CommentSettings {
     pub hold_words: Vec<String>,
     /// Words that send a comment straight to spam.
     pub block_words: Vec<String>,
+    /// Client hashes older than this many days are cleared; 0 keeps them.
+    pub client_hash_days: u32,
 }
 
 impl Default for CommentSettings {
@@ -55,6 +57,7 @@ impl Default for CommentSettings {
             trusted_proxies: Vec::new(),
             hold_words: Vec::new(),
             block_words: Vec::new(),
+            client_hash_days: 90,
         }
     }
 }

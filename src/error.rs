@@ -8,6 +8,18 @@ pub enum AppError {
     /// 404: the site's own "page not found" page (filled in by `http::error_pages`).
     #[error("not found")]
     NotFound,
+    /// 303 to `/admin/login`: no valid moderator session.
+    #[error("not signed in")]
+    Unauthorized,
+    /// 403: a state-changing request without a valid CSRF token or from another origin.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 409: a moderation action that does not fit the comment's state.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 429 with `Retry-After`: too many attempts.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64, message: String },
     /// 400: a request that cannot be read at all (not a form, not UTF-8).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -34,6 +46,34 @@ impl IntoResponse for AppError {
                 response.extensions_mut().insert(ErrorPage);
                 response
             }
+            AppError::Unauthorized => axum::response::Redirect::to("/admin/login").into_response(),
+            AppError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                message_page("Not allowed", &message),
+            )
+                .into_response(),
+            AppError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                message_page("That cannot be done", &message),
+            )
+                .into_response(),
+            AppError::TooManyRequests {
+                retry_after,
+                message,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/html; charset=utf-8".to_owned(),
+                    ),
+                    (axum::http::header::RETRY_AFTER, retry_after.to_string()),
+                ],
+                message_page("Too many attempts", &message),
+            )
+                .into_response(),
             AppError::BadRequest(message) => (
                 StatusCode::BAD_REQUEST,
                 [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -68,9 +108,9 @@ pub fn message_page(title: &str, message: &str) -> String {
     )
 }
 
-impl From<anyhow::Error> for Box<AppError> {
-    fn from(err: anyhow::Error) -> Self {
-        Box::new(AppError::Internal(err))
+impl From<crate::comments::StoreError> for AppError {
+    fn from(err: crate::comments::StoreError) -> Self {
+        AppError::Internal(anyhow::Error::new(err))
     }
 }
 

@@ -4,13 +4,17 @@
 //! that integration tests can start the real application on a loopback port.
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod admin_cli;
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod clock;
 pub mod comments;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod http;
+pub mod maintenance;
 pub mod pages;
 pub mod telemetry;

@@ -9,5 +9,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => smp_guide::cli::serve(args, cli.log_format),
         Command::Check(args) => smp_guide::cli::check(args),
+        Command::Moderator(command) => smp_guide::admin_cli::moderator(command),
+        Command::Comments(command) => smp_guide::admin_cli::comments(command),
     }
 }

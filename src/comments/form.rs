@@ -21,18 +21,26 @@ pub enum FormError {
     InvalidUtf8,
 }
 
-/// Decodes an `application/x-www-form-urlencoded` body. Unlike lenient decoders, invalid
-/// UTF-8 is an error rather than silently replaced, so that nothing is stored garbled.
+/// Decodes an `application/x-www-form-urlencoded` body into its pairs, in order. Unlike
+/// lenient decoders, invalid UTF-8 is an error rather than silently replaced, so that
+/// nothing is stored garbled.
+pub fn decode_pairs(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
+    body.split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((decode_component(key)?, decode_component(value)?))
+        })
+        .collect()
+}
+
+/// Like [`decode_pairs`], keeping the first value of a repeated name.
 pub fn decode_form(body: &[u8]) -> Result<HashMap<String, String>, FormError> {
     let mut fields = HashMap::new();
-    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-        let (key, value) = match pair.iter().position(|&b| b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &[][..]),
-        };
-        let key = decode_component(key)?;
-        let value = decode_component(value)?;
-        // The first value wins, as with HTML forms that repeat a name by mistake.
+    for (key, value) in decode_pairs(body)? {
         fields.entry(key).or_insert(value);
     }
     Ok(fields)
@@ -138,6 +146,11 @@ impl NewComment {
             honeypot_filled: !values.honeypot.trim().is_empty(),
         })
     }
+}
+
+/// The comment text rules, for other forms that publish text (editorial answers).
+pub fn parse_comment_text(raw: &str) -> Result<String, String> {
+    text_field(raw, "your answer", COMMENT_MAX, true)
 }
 
 /// Trims, normalises to NFC, refuses control characters, and counts characters.

@@ -9,15 +9,25 @@ mod status;
 mod store;
 
 pub use flood::{ClientAddress, FloodControl, FloodVerdict};
-pub use form::{CommentForm, FieldError, FormError, FormValues, NewComment, decode_form};
+pub use form::{
+    CommentForm, FieldError, FormError, FormValues, NewComment, decode_form, decode_pairs,
+    parse_comment_text,
+};
 pub use preview::PreviewSigner;
 pub use spam::{SpamRules, Verdict};
 pub use sqlite::SqliteStore;
-pub use status::Status;
-pub use store::{Comment, CommentStore, InsertOutcome, StoreError, StoredComment, client_hash};
+pub use status::{Action, InvalidTransition, Status};
+pub use store::{
+    AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
+    NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoredComment, client_hash,
+};
+
+/// Both halves of the storage, as one object behind two traits.
+pub trait Store: CommentStore + AccountStore {}
+impl<T: CommentStore + AccountStore> Store for T {}
 
 /// Opens the store named by a database URL (`sqlite://PATH`), creating and migrating it.
-pub async fn open_store(url: &str) -> anyhow::Result<std::sync::Arc<dyn CommentStore>> {
+pub async fn open_store(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     match url.split_once("://") {
         Some(("sqlite", path)) => Ok(std::sync::Arc::new(SqliteStore::open(path).await?)),
         _ => anyhow::bail!(

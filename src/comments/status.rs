@@ -39,9 +39,114 @@ impl fmt::Display for Status {
     }
 }
 
+/// A moderation action, as named in `/admin/comments/{id}/{action}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Approve,
+    Spam,
+    Trash,
+    Restore,
+    Delete,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Approve,
+        Action::Spam,
+        Action::Trash,
+        Action::Restore,
+        Action::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Spam => "spam",
+            Action::Trash => "trash",
+            Action::Restore => "restore",
+            Action::Delete => "delete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == text)
+    }
+
+    /// The state this action leads to from `from`: `Ok(None)` for deletion, `Err` when
+    /// the move is not allowed (approving spam, restoring a pending comment, ...).
+    pub fn target(self, from: Status) -> Result<Option<Status>, InvalidTransition> {
+        use Status::*;
+        let to = match (self, from) {
+            (Action::Delete, _) => return Ok(None),
+            (Action::Approve, Pending) => Approved,
+            (Action::Spam, Pending | Approved | Trash) => Spam,
+            (Action::Trash, Pending | Approved | Spam) => Trash,
+            (Action::Restore, Spam | Trash) => Pending,
+            _ => return Err(InvalidTransition { action: self, from }),
+        };
+        Ok(Some(to))
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} comment cannot be given the action \"{action}\"")]
+pub struct InvalidTransition {
+    pub action: Action,
+    pub from: Status,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_contract_state_diagram_holds() {
+        use Status::*;
+        let allowed = [
+            (Action::Approve, Pending, Some(Approved)),
+            (Action::Spam, Pending, Some(Spam)),
+            (Action::Trash, Pending, Some(Trash)),
+            (Action::Spam, Approved, Some(Spam)),
+            (Action::Trash, Approved, Some(Trash)),
+            (Action::Restore, Spam, Some(Pending)),
+            (Action::Restore, Trash, Some(Pending)),
+            (Action::Trash, Spam, Some(Trash)),
+            (Action::Spam, Trash, Some(Spam)),
+            (Action::Delete, Approved, None),
+            (Action::Delete, Pending, None),
+        ];
+        for (action, from, to) in allowed {
+            assert_eq!(action.target(from), Ok(to), "{action} from {from}");
+        }
+        let refused = [
+            (Action::Approve, Approved),
+            (Action::Approve, Spam),
+            (Action::Approve, Trash),
+            (Action::Restore, Pending),
+            (Action::Restore, Approved),
+            (Action::Spam, Spam),
+            (Action::Trash, Trash),
+        ];
+        for (action, from) in refused {
+            assert!(action.target(from).is_err(), "{action} from {from}");
+        }
+    }
+
+    #[test]
+    fn actions_round_trip_through_text() {
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(Action::parse("publish"), None);
+    }
 
     #[test]
     fn statuses_round_trip_through_text() {

@@ -4,7 +4,7 @@ use std::pin::Pin;
 
 use sha2::{Digest, Sha256};
 
-use super::Status;
+use super::{Action, Status};
 
 /// A boxed future, so that the trait can be used as `Arc<dyn CommentStore>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -35,6 +35,8 @@ pub struct Comment {
     pub client_hash: Option<String>,
     pub user_agent: Option<String>,
     pub flag_reason: Option<String>,
+    /// An answer from the site's editorial team.
+    pub editorial: bool,
 }
 
 /// A validated comment with the facts the handler adds before storing it.
@@ -60,6 +62,56 @@ pub enum InsertOutcome {
     Duplicate,
 }
 
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub comment_id: i64,
+    pub action: String,
+    pub moderator: String,
+    pub at: i64,
+}
+
+/// Which comments the moderation queue shows.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub status: Status,
+    pub section: Option<String>,
+    /// Matches author, email, url or text (case-insensitive, as a substring).
+    pub text: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    /// Newest first.
+    pub comments: Vec<Comment>,
+    pub total: i64,
+}
+
+/// What a moderation action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// Done; `public_change` is true when readers' pages must be re-rendered.
+    Done {
+        section: String,
+        public_change: bool,
+    },
+    NotFound,
+    Refused(super::status::InvalidTransition),
+}
+
+/// An answer from the editorial team to a comment.
+#[derive(Debug, Clone)]
+pub struct NewAnswer {
+    pub parent_id: i64,
+    pub body: String,
+    /// Shown as the author: the site's byline.
+    pub author: String,
+    pub moderator: String,
+    pub created_at: i64,
+}
+
 pub trait CommentStore: Send + Sync {
     /// Stores a comment durably: when this returns `Inserted`, it survives a crash.
     fn insert(&self, comment: StoredComment) -> StoreFuture<'_, InsertOutcome>;
@@ -73,6 +125,101 @@ pub trait CommentStore: Send + Sync {
     fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>>;
     /// Answers when the database does.
     fn ping(&self) -> StoreFuture<'_, ()>;
+
+    /// One page of the moderation queue.
+    fn queue<'a>(&'a self, filter: &'a QueueFilter) -> StoreFuture<'a, QueuePage>;
+    /// How many comments are in each state.
+    fn counts(&self) -> StoreFuture<'_, Vec<(Status, i64)>>;
+    /// Applies a moderation action and records it in the audit trail, atomically.
+    fn apply<'a>(
+        &'a self,
+        id: i64,
+        action: Action,
+        moderator: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ActionOutcome>;
+    /// The audit trail of these comments, oldest first.
+    fn events<'a>(&'a self, ids: &'a [i64]) -> StoreFuture<'a, Vec<Event>>;
+    /// Publishes an editorial answer under a comment; `None` when the comment is gone.
+    /// Returns the new id and the section.
+    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, Option<(i64, String)>>;
+    /// Comments for export, oldest first, optionally of one state or one email address.
+    fn export<'a>(
+        &'a self,
+        status: Option<Status>,
+        email: Option<&'a str>,
+    ) -> StoreFuture<'a, Vec<Comment>>;
+    /// Deletes every comment with this email address (a data-protection request). Replies
+    /// by others stay, as top-level comments. Returns how many were erased.
+    fn erase_email<'a>(&'a self, email: &'a str, actor: &'a str, at: i64) -> StoreFuture<'a, u64>;
+    /// Clears client hashes of comments created before `before`. Returns how many.
+    fn clear_client_hashes(&self, before: i64) -> StoreFuture<'_, u64>;
+    /// The id of the newest page revision (0 when there is none).
+    fn latest_revision(&self) -> StoreFuture<'_, i64>;
+    /// The newest page revision, and the sections changed after `since`.
+    fn revisions_since(&self, since: i64) -> StoreFuture<'_, (i64, Vec<String>)>;
+}
+
+/// A moderator account as listed by `smp-guide moderator list`.
+#[derive(Debug, Clone)]
+pub struct ModeratorInfo {
+    pub username: String,
+    pub created_at: i64,
+}
+
+/// A signed-in moderator's session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub moderator_id: i64,
+    pub username: String,
+    pub csrf_token: String,
+    pub last_seen_at: i64,
+}
+
+/// Moderator accounts, sessions and sign-in throttling.
+pub trait AccountStore: Send + Sync {
+    /// Creates the account, or resets its password. Returns true when it was created.
+    fn upsert_moderator<'a>(
+        &'a self,
+        username: &'a str,
+        password_hash: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, bool>;
+    fn moderators(&self) -> StoreFuture<'_, Vec<ModeratorInfo>>;
+    /// Removes the account and its sessions. Returns false when there was no such account.
+    fn remove_moderator<'a>(&'a self, username: &'a str) -> StoreFuture<'a, bool>;
+    /// The account's id and password hash.
+    fn credentials<'a>(&'a self, username: &'a str) -> StoreFuture<'a, Option<(i64, String)>>;
+    fn create_session<'a>(
+        &'a self,
+        token_hash: &'a str,
+        moderator_id: i64,
+        csrf_token: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ()>;
+    fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>>;
+    fn touch_session<'a>(&'a self, token_hash: &'a str, at: i64) -> StoreFuture<'a, ()>;
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
+    /// Removes sessions idle since before `before`.
+    fn delete_idle_sessions(&self, before: i64) -> StoreFuture<'_, u64>;
+    fn record_login_failure<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ()>;
+    /// Failures since `since`: how many, and when the oldest of them happened.
+    fn login_failures<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+        since: i64,
+    ) -> StoreFuture<'a, (i64, Option<i64>)>;
+    fn clear_login_failures<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+    ) -> StoreFuture<'a, ()>;
 }
 
 /// A salted hash of the client address: lets moderators see that two comments came from

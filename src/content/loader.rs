@@ -318,6 +318,7 @@ fn load_section(path: PathBuf, assets: &Assets, problems: &mut Problems) -> Opti
     let combined_opts = RenderOptions {
         id_prefix: &prefix,
         same_page_guide_links: true,
+        heading_shift: 1,
     };
     let combined_html = markdown::render(split.body, assets, combined_opts).0.html;
     let mut links: Vec<(String, usize)> = body

@@ -40,12 +40,16 @@ pub struct RenderOptions<'a> {
     pub id_prefix: &'a str,
     /// Rewrite `/guide/SLUG#ID` links to `#SLUG-ID` (for the one-page guide).
     pub same_page_guide_links: bool,
+    /// Levels to add to every heading (1 on the one-page guide, where each section's
+    /// title is itself an `<h2>`).
+    pub heading_shift: u8,
 }
 
 impl RenderOptions<'static> {
     pub const STANDALONE: Self = Self {
         id_prefix: "",
         same_page_guide_links: false,
+        heading_shift: 0,
     };
 }
 
@@ -168,8 +172,9 @@ impl<'s> State<'s, '_> {
                     anchor: Some(id.clone()),
                     text,
                 });
+                let shown = shift_level(*level, self.opts.heading_shift);
                 self.out.push(Event::Start(Tag::Heading {
-                    level: *level,
+                    level: shown,
                     id: Some(CowStr::from(format!("{}{id}", self.opts.id_prefix))),
                     classes: classes.clone(),
                     attrs: attrs.clone(),
@@ -177,7 +182,7 @@ impl<'s> State<'s, '_> {
                 for (inner, inner_range) in &events[i + 1..end] {
                     self.inline(inner, inner_range, false);
                 }
-                self.out.push(Event::End(TagEnd::Heading(*level)));
+                self.out.push(Event::End(TagEnd::Heading(shown)));
                 return end + 1;
             }
             Event::Start(Tag::Paragraph) if is_structured_marker(events, i) => {
@@ -450,6 +455,17 @@ fn plain_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
         }
     }
     text.trim().to_owned()
+}
+
+fn shift_level(level: HeadingLevel, shift: u8) -> HeadingLevel {
+    match heading_number(level).saturating_add(shift) {
+        1 => HeadingLevel::H1,
+        2 => HeadingLevel::H2,
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
 }
 
 fn heading_number(level: HeadingLevel) -> u8 {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::pages::cached_response;
 use crate::app::AppState;
+use crate::clock::now;
 use crate::comments::{
     ClientAddress, CommentForm, FieldError, FloodVerdict, FormValues, InsertOutcome, NewComment,
     Status, StoreError, StoredComment, Verdict, client_hash, decode_form,
@@ -333,8 +334,4 @@ fn see_other(location: &str) -> Response {
 
 fn store_failure(err: StoreError) -> AppError {
     AppError::Internal(anyhow::Error::new(err))
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search))
         .route("/healthz", get(health::healthz))
         .route("/static/{*path}", get(static_files::serve_asset))
+        .merge(crate::admin::router())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -18,6 +18,8 @@ pub struct PublicComment {
     pub date: String,
     /// Shown to its author only, through a signed link.
     pub pending: bool,
+    /// An answer from the site's editorial team.
+    pub editorial: bool,
     pub replies: Vec<PublicComment>,
 }
 
@@ -36,6 +38,7 @@ impl PublicComment {
             datetime,
             date: human_date(created.date()),
             pending: comment.status != Status::Approved,
+            editorial: comment.editorial,
             replies: Vec::new(),
         }
     }
@@ -99,6 +102,7 @@ mod tests {
             client_hash: Some("hash".into()),
             user_agent: None,
             flag_reason: None,
+            editorial: false,
         }
     }
 

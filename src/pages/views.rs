@@ -48,16 +48,25 @@ impl PageMeta {
 pub struct SectionBody<'a> {
     pub section: &'a Section,
     pub prefix: String,
+    /// Heading level of the structured part's titles (2 on a section page, 3 in the
+    /// one-page guide); items below it use the next level.
+    pub level: u8,
     pub before: &'a str,
     pub after: &'a str,
 }
 
 impl<'a> SectionBody<'a> {
+    /// The level of the headings inside the structured part's items.
+    pub fn item_level(&self) -> u8 {
+        self.level + 1
+    }
+
     fn standalone(section: &'a Section) -> Self {
         let (before, after) = split_at_structured(&section.body.html);
         Self {
             section,
             prefix: String::new(),
+            level: 2,
             before,
             after,
         }
@@ -68,6 +77,7 @@ impl<'a> SectionBody<'a> {
         Self {
             section,
             prefix: format!("{}-", section.slug),
+            level: 3,
             before,
             after,
         }

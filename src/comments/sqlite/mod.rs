@@ -13,15 +13,28 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlSafeStr};
 
-use super::Status;
-use super::store::{Comment, CommentStore, InsertOutcome, StoreError, StoreFuture, StoredComment};
+mod accounts;
+mod moderation;
+
+use crate::comments::store::{
+    AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
+    NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoreFuture, StoredComment,
+};
+use crate::comments::{Action, Status};
 
 /// Migrations, embedded in the binary and applied at start.
-const MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    "comments",
-    include_str!("migrations/sqlite/0001_comments.sql"),
-)];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "comments",
+        include_str!("../migrations/sqlite/0001_comments.sql"),
+    ),
+    (
+        2,
+        "moderation",
+        include_str!("../migrations/sqlite/0002_moderation.sql"),
+    ),
+];
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -76,7 +89,7 @@ fn migrator() -> Migrator {
 }
 
 /// Maps SQLite's "cannot write now" codes to [`StoreError::Unavailable`].
-fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |err| {
         if let sqlx::Error::Database(db) = &err {
             // SQLITE_BUSY 5, LOCKED 6, READONLY 8, IOERR 10, CORRUPT 11, FULL 13, CANTOPEN 14.
@@ -102,7 +115,7 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
+pub(super) fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
     let status: String = row.try_get("status")?;
     Ok(Comment {
         id: row.try_get("id")?,
@@ -118,10 +131,12 @@ fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
         client_hash: row.try_get("client_hash")?,
         user_agent: row.try_get("user_agent")?,
         flag_reason: row.try_get("flag_reason")?,
+        editorial: row.try_get::<i64, _>("editorial")? != 0,
     })
 }
 
-const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status, created_at, client_hash, user_agent, flag_reason";
+const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status, created_at, client_hash, \
+     user_agent, flag_reason, editorial";
 
 impl CommentStore for SqliteStore {
     fn insert(&self, c: StoredComment) -> StoreFuture<'_, InsertOutcome> {
@@ -225,5 +240,136 @@ impl CommentStore for SqliteStore {
                 .map_err(store_error("checking the database"))?;
             Ok(())
         })
+    }
+
+    fn queue<'a>(&'a self, filter: &'a QueueFilter) -> StoreFuture<'a, QueuePage> {
+        Box::pin(self.queue_page(filter))
+    }
+
+    fn counts(&self) -> StoreFuture<'_, Vec<(Status, i64)>> {
+        Box::pin(self.status_counts())
+    }
+
+    fn apply<'a>(
+        &'a self,
+        id: i64,
+        action: Action,
+        moderator: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ActionOutcome> {
+        Box::pin(self.apply_action(id, action, moderator, at))
+    }
+
+    fn events<'a>(&'a self, ids: &'a [i64]) -> StoreFuture<'a, Vec<Event>> {
+        Box::pin(self.audit_trail(ids))
+    }
+
+    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, Option<(i64, String)>> {
+        Box::pin(self.publish_answer(answer))
+    }
+
+    fn export<'a>(
+        &'a self,
+        status: Option<Status>,
+        email: Option<&'a str>,
+    ) -> StoreFuture<'a, Vec<Comment>> {
+        Box::pin(self.export_comments(status, email))
+    }
+
+    fn erase_email<'a>(&'a self, email: &'a str, actor: &'a str, at: i64) -> StoreFuture<'a, u64> {
+        Box::pin(self.erase_by_email(email, actor, at))
+    }
+
+    fn clear_client_hashes(&self, before: i64) -> StoreFuture<'_, u64> {
+        Box::pin(self.clear_hashes(before))
+    }
+
+    fn latest_revision(&self) -> StoreFuture<'_, i64> {
+        Box::pin(async move {
+            let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM page_revisions")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error("reading page revisions"))?;
+            Ok(latest.unwrap_or(0))
+        })
+    }
+
+    fn revisions_since(&self, since: i64) -> StoreFuture<'_, (i64, Vec<String>)> {
+        Box::pin(self.changed_sections(since))
+    }
+}
+
+impl AccountStore for SqliteStore {
+    fn upsert_moderator<'a>(
+        &'a self,
+        username: &'a str,
+        password_hash: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(self.save_moderator(username, password_hash, at))
+    }
+
+    fn moderators(&self) -> StoreFuture<'_, Vec<ModeratorInfo>> {
+        Box::pin(self.list_moderators())
+    }
+
+    fn remove_moderator<'a>(&'a self, username: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(self.delete_moderator(username))
+    }
+
+    fn credentials<'a>(&'a self, username: &'a str) -> StoreFuture<'a, Option<(i64, String)>> {
+        Box::pin(self.find_credentials(username))
+    }
+
+    fn create_session<'a>(
+        &'a self,
+        token_hash: &'a str,
+        moderator_id: i64,
+        csrf_token: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.insert_session(token_hash, moderator_id, csrf_token, at))
+    }
+
+    fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>> {
+        Box::pin(self.find_session(token_hash))
+    }
+
+    fn touch_session<'a>(&'a self, token_hash: &'a str, at: i64) -> StoreFuture<'a, ()> {
+        Box::pin(self.mark_session_seen(token_hash, at))
+    }
+
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(self.remove_session(token_hash))
+    }
+
+    fn delete_idle_sessions(&self, before: i64) -> StoreFuture<'_, u64> {
+        Box::pin(self.remove_idle_sessions(before))
+    }
+
+    fn record_login_failure<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+        at: i64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.insert_login_failure(username, client_hash, at))
+    }
+
+    fn login_failures<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+        since: i64,
+    ) -> StoreFuture<'a, (i64, Option<i64>)> {
+        Box::pin(self.count_login_failures(username, client_hash, since))
+    }
+
+    fn clear_login_failures<'a>(
+        &'a self,
+        username: &'a str,
+        client_hash: &'a str,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.remove_login_failures(username, client_hash))
     }
 }

@@ -53,10 +53,11 @@ fn combined_rendering_prefixes_ids_and_keeps_links_on_the_page() {
     let opts = RenderOptions {
         id_prefix: "process-",
         same_page_guide_links: true,
+        heading_shift: 1,
     };
     let (rendered, _) = render(source, &assets, opts);
     assert!(
-        rendered.html.contains(r#"<h2 id="process-aftercare">"#),
+        rendered.html.contains(r#"<h3 id="process-aftercare">"#),
         "{}",
         rendered.html
     );

@@ -1,0 +1,233 @@
+//! Sign-in: sessions in a cookie, stored hashed in the database; the `Moderator`
+//! extractor that every admin route requires; CSRF and Origin checks for every POST.
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use cookie::{Cookie, SameSite};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "smp_session";
+/// A session unused for this long is over.
+pub const SESSION_IDLE_SECS: i64 = 12 * 60 * 60;
+/// Saves a database write per request: `last_seen_at` is refreshed at most this often.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// A signed-in moderator. Extracting it refuses the request (303 to the sign-in page)
+/// unless the session cookie names a live session.
+#[derive(Debug, Clone)]
+pub struct Moderator {
+    pub username: String,
+    pub csrf_token: String,
+    token_hash: String,
+}
+
+impl Moderator {
+    pub fn token_hash(&self) -> &str {
+        &self.token_hash
+    }
+}
+
+impl FromRequestParts<AppState> for Moderator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_token(&parts.headers) else {
+            return Err(AppError::Unauthorized);
+        };
+        let token_hash = hash_token(&token);
+        let session = state
+            .store
+            .session(&token_hash)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let Some(session) = session else {
+            return Err(AppError::Unauthorized);
+        };
+        let now = crate::clock::now();
+        if now - session.last_seen_at > SESSION_IDLE_SECS {
+            state
+                .store
+                .delete_session(&token_hash)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            return Err(AppError::Unauthorized);
+        }
+        if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+            state
+                .store
+                .touch_session(&token_hash, now)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+        }
+        Ok(Moderator {
+            username: session.username,
+            csrf_token: session.csrf_token,
+            token_hash,
+        })
+    }
+}
+
+/// The session token from the request's cookies.
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// SHA-256 of a session token, as stored.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// 256 random bits, hex-encoded.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| anyhow::anyhow!("no randomness for a token: {err}"))?;
+    Ok(hex(&bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `Set-Cookie` value that starts a session. `Secure` unless the site is plain http.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    Cookie::build((SESSION_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/admin")
+        .secure(secure)
+        .build()
+        .to_string()
+}
+
+/// The `Set-Cookie` value that ends it.
+pub fn expired_session_cookie(secure: bool) -> String {
+    let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/admin")
+        .secure(secure)
+        .build();
+    cookie.make_removal();
+    cookie.to_string()
+}
+
+/// Whether cookies must be `Secure`: yes, unless the site's base URL is plain http.
+pub fn cookies_secure(state: &AppState) -> bool {
+    !state.site.guide.site.base_url.starts_with("http://")
+}
+
+/// Refuses a state-changing request that did not come from one of our own pages: the
+/// `Origin` (or, failing that, `Referer`) must be this site, and for signed-in requests
+/// the form's `csrf` field must match the session's token.
+pub fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let allowed = allowed_origins(state, headers);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let referer_origin = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(origin_of);
+    let ok = match origin {
+        Some(origin) => allowed.iter().any(|a| a == origin),
+        None => referer_origin.is_some_and(|r| allowed.contains(&r)),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "This request did not come from this site's own pages.".into(),
+        ))
+    }
+}
+
+pub fn check_csrf(moderator: &Moderator, fields: &HashMap<String, String>) -> Result<(), AppError> {
+    let sent = fields.get("csrf").map(String::as_str).unwrap_or_default();
+    if constant_time_eq(sent.as_bytes(), moderator.csrf_token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("The form has expired or did not come from this site. Go back, reload the page and try again.".into()))
+    }
+}
+
+fn allowed_origins(state: &AppState, headers: &HeaderMap) -> Vec<String> {
+    let mut allowed: Vec<String> = origin_of(&state.site.guide.site.base_url)
+        .into_iter()
+        .collect();
+    if let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) {
+        allowed.push(format!("http://{host}"));
+        allowed.push(format!("https://{host}"));
+    }
+    allowed
+}
+
+/// `https://example.org:8443/path` -> `https://example.org:8443`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(
+            origin_of("https://smp.example:8443/admin?x").as_deref(),
+            Some("https://smp.example:8443")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(origin_of("nonsense"), None);
+    }
+
+    #[test]
+    fn session_cookies_are_locked_down() {
+        let cookie = session_cookie(&"a".repeat(64), true);
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Secure"] {
+            assert!(cookie.contains(part), "{cookie}");
+        }
+        assert!(!session_cookie("x", false).contains("Secure"));
+        assert!(expired_session_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn tokens_are_256_bit_hex_and_stored_hashed() {
+        let token = random_token().unwrap();
+        assert_eq!(token.len(), 64);
+        assert_ne!(hash_token(&token), token);
+        assert_eq!(hash_token(&token).len(), 64);
+    }
+
+    #[test]
+    fn comparison_needs_equal_non_empty_values() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"", b""));
+    }
+}

@@ -1,0 +1,75 @@
+//! `/admin`: moderator sign-in, the moderation queue and its actions.
+//!
+//! Every route but the sign-in page requires a [`Moderator`]; every POST checks the
+//! request's origin and the session's CSRF token.
+mod actions;
+mod auth;
+mod login;
+pub mod passwords;
+mod queue;
+mod views;
+
+pub use views::timestamp;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use auth::{Moderator, SESSION_IDLE_SECS};
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(queue::show_queue))
+        .route("/admin/login", get(login::login_form).post(login::login))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/comments/bulk", post(actions::apply_bulk_action))
+        .route("/admin/comments/{id}", get(queue::show_comment))
+        .route("/admin/comments/{id}/answer", post(actions::answer_comment))
+        .route(
+            "/admin/comments/{id}/{action}",
+            post(actions::apply_moderation_action),
+        )
+}
+
+/// Reads an admin form body strictly (the same decoder as the comment form).
+fn read_form(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> crate::error::Result<Vec<(String, String)>> {
+    let is_form = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form && !body.is_empty() {
+        return Err(crate::error::AppError::BadRequest(
+            "Forms must be sent as application/x-www-form-urlencoded.".into(),
+        ));
+    }
+    crate::comments::decode_pairs(body).map_err(|err| {
+        crate::error::AppError::BadRequest(format!("The form could not be read: {err}."))
+    })
+}
+
+/// The first value of each field.
+fn first_values(pairs: &[(String, String)]) -> std::collections::HashMap<String, String> {
+    let mut map = std::collections::HashMap::new();
+    for (key, value) in pairs {
+        map.entry(key.clone()).or_insert_with(|| value.clone());
+    }
+    map
+}
+
+/// A `return_to` field, if it points back into the admin (never off-site).
+fn safe_return_to(value: Option<&String>) -> String {
+    match value {
+        Some(path)
+            if path.starts_with("/admin")
+                && !path.starts_with("//")
+                && !path.contains(['\r', '\n', '\\']) =>
+        {
+            path.clone()
+        }
+        _ => "/admin".to_owned(),
+    }
+}
