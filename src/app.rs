@@ -39,6 +39,7 @@ pub struct CommentServices {
     pub preview: PreviewSigner,
     /// Salt for client-address hashes.
     pub client_salt: Vec<u8>,
+    pub notifier: crate::notify::Notifier,
 }
 
 /// Loads static files and content, and renders every page with its approved comments.
@@ -94,6 +95,14 @@ impl Application {
                 .secret("client-hash-salt")
                 .await
                 .context("reading secrets")?,
+            notifier: match config.notify.clone() {
+                Some(settings) => {
+                    let admin_url = format!("{}/admin", site.guide.site.base_url);
+                    crate::notify::Notifier::start(settings, admin_url)
+                        .context("starting moderator notifications")?
+                }
+                None => crate::notify::Notifier::disabled(),
+            },
         };
         tracing::info!(
             sections = site.guide.sections.len(),

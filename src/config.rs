@@ -26,6 +26,48 @@ pub struct Config {
     /// How long in-flight requests get to finish after SIGINT/SIGTERM.
     pub shutdown_grace: Duration,
     pub comments: CommentSettings,
+    /// Email to moderators when comments wait; `None` sends nothing.
+    pub notify: Option<NotifySettings>,
+}
+
+/// The `[notify]` table: SMTP settings for moderator notifications.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub smtp_host: String,
+    #[serde(default = "default_smtp_port")]
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls`, or `none` (only for a relay on the same machine).
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender, e.g. `SMP Guide <noreply@example.org>`.
+    pub from: String,
+    /// Moderators' addresses.
+    pub to: Vec<String>,
+    /// Comments arriving within this many seconds share one email.
+    #[serde(default = "default_batch_secs")]
+    pub batch_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_batch_secs() -> u64 {
+    60
 }
 
 /// The `[comments]` table of the config file: moderation and anti-spam rules.
@@ -74,6 +116,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
             comments: CommentSettings::default(),
+            notify: None,
         }
     }
 }
@@ -104,6 +147,7 @@ struct ConfigFile {
     shutdown_grace_secs: Option<u64>,
     #[serde(default)]
     comments: CommentSettings,
+    notify: Option<NotifySettings>,
 }
 
 impl Config {
@@ -148,6 +192,7 @@ impl Config {
                 .shutdown_grace_secs
                 .map_or(defaults.shutdown_grace, Duration::from_secs),
             comments: file.comments,
+            notify: file.notify,
         })
     }
 }

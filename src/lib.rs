@@ -16,5 +16,6 @@ pub mod content;
 pub mod error;
 pub mod http;
 pub mod maintenance;
+pub mod notify;
 pub mod pages;
 pub mod telemetry;

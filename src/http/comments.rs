@@ -198,6 +198,8 @@ pub async fn submit_comment(
             )
         }
     };
+    let author_for_notice = comment.author.clone();
+    let flag_for_notice = flag_reason.clone();
     let stored = StoredComment {
         section: slug.clone(),
         parent_id: comment.parent,
@@ -227,6 +229,22 @@ pub async fn submit_comment(
                     tracing::error!("re-rendering {slug} after a trusted comment: {err:#}");
                 }
                 return Ok(see_other(&format!("/guide/{slug}#comment-{id}")));
+            }
+            if status == Status::Pending {
+                state
+                    .comments
+                    .notifier
+                    .comment_waiting(crate::notify::Waiting {
+                        id,
+                        section_title: state
+                            .site
+                            .guide
+                            .section(&slug)
+                            .map(|s| s.title.clone())
+                            .unwrap_or_default(),
+                        author: author_for_notice,
+                        flag_reason: flag_for_notice,
+                    });
             }
             let token = state.comments.preview.token(id, now());
             Ok(see_other(&format!(

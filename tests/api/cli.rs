@@ -325,3 +325,230 @@ fn acknowledged_comments_survive_kill_9() {
         }
     });
 }
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = binary()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn moderator_accounts_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let db = ["--database", database.as_str()];
+    let add = run_with_stdin(
+        &[&["moderator", "add", "alice", "--password-stdin"][..], &db].concat(),
+        "a long enough password\n",
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    assert!(String::from_utf8_lossy(&add.stdout).contains("created moderator alice"));
+    let reset = run_with_stdin(
+        &[&["moderator", "add", "alice", "--password-stdin"][..], &db].concat(),
+        "another long password\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&reset.stdout).contains("reset the password of moderator alice")
+    );
+    let short = run_with_stdin(
+        &[&["moderator", "add", "bob", "--password-stdin"][..], &db].concat(),
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+    let without_flag = binary()
+        .args(["moderator", "add", "bob"])
+        .args(db)
+        .output()
+        .unwrap();
+    assert!(
+        !without_flag.status.success(),
+        "the password only ever comes from stdin"
+    );
+
+    let list = binary()
+        .args(["moderator", "list"])
+        .args(db)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed.starts_with("alice\t") && !listed.contains("bob"),
+        "{listed}"
+    );
+    assert!(!listed.contains("argon2"), "hashes are never printed");
+
+    let remove = binary()
+        .args(["moderator", "remove", "alice"])
+        .args(db)
+        .output()
+        .unwrap();
+    assert!(remove.status.success());
+    let again = binary()
+        .args(["moderator", "remove", "alice"])
+        .args(db)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("there is no moderator called alice"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn comments_are_exported_as_json_with_the_audit_trail_and_as_csv() {
+    let app = crate::helpers::spawn_app().await;
+    app.add_moderator("alice", "correct horse battery staple")
+        .await;
+    let session = app
+        .login_as_moderator("alice", "correct horse battery staple")
+        .await;
+    let kept = app
+        .pending_comment("risks", "Line one, \"quoted\"\nline two", "Ann")
+        .await;
+    app.pending_comment("faq", "Still waiting", "Bea").await;
+    app.admin_post(&session, &format!("/admin/comments/{kept}/approve"), &[])
+        .await;
+    let database = format!("sqlite://{}", app.db_path.display());
+
+    let json = binary()
+        .args(["comments", "export", "--database", &database])
+        .output()
+        .unwrap();
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let exported: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let list = exported.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["text"], "Line one, \"quoted\"\nline two");
+    assert_eq!(list[0]["email"], "someone@example.com");
+    assert_eq!(list[0]["audit_trail"][0]["action"], "approve");
+    assert_eq!(list[0]["audit_trail"][0]["moderator"], "alice");
+
+    let approved = binary()
+        .args([
+            "comments",
+            "export",
+            "--status",
+            "approved",
+            "--database",
+            &database,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&approved.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let csv = binary()
+        .args([
+            "comments",
+            "export",
+            "--format",
+            "csv",
+            "--database",
+            &database,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        text.starts_with("id,section,parent_id,author,email,url,text,status,created_at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"Line one, \"\"quoted\"\"\nline two\""),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains(",pending,") || l.contains(",approved,"))
+            .count(),
+        2
+    );
+
+    let bad = binary()
+        .args([
+            "comments",
+            "export",
+            "--status",
+            "deleted",
+            "--database",
+            &database,
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown status"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commenter_data_can_be_exported_and_erased_by_email() {
+    let app = crate::helpers::spawn_app().await;
+    let mine = crate::helpers::form("Mine", "Ann", "ann@example.com");
+    assert_eq!(
+        app.post_comment("risks", &mine).await.status().as_u16(),
+        303
+    );
+    app.approve(1).await;
+    app.pending_comment("risks", "Someone else's", "Bea").await;
+    assert!(app.get_html("/guide/risks").await.contains("Mine"));
+    let database = format!("sqlite://{}", app.db_path.display());
+
+    let export = binary()
+        .args([
+            "comments",
+            "export",
+            "--email",
+            "ANN@example.com",
+            "--database",
+            &database,
+        ])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["author"], "Ann");
+
+    let erase = binary()
+        .args([
+            "comments",
+            "erase",
+            "--email",
+            "ann@example.com",
+            "--database",
+            &database,
+        ])
+        .output()
+        .unwrap();
+    assert!(erase.status.success());
+    assert!(String::from_utf8_lossy(&erase.stdout).contains("erased 1 comment"));
+    let rows = app.rows().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].author, "Bea");
+    // The running server notices the change through the page revisions.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while app.get_html("/guide/risks").await.contains("Mine") {
+        assert!(
+            Instant::now() < deadline,
+            "the erased comment is still public"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

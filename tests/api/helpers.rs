@@ -280,3 +280,114 @@ fn encode(text: &str) -> String {
     }
     out
 }
+
+/// A signed-in moderator's cookie and CSRF token.
+pub struct AdminSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Creates a moderator account straight in the store.
+    pub async fn add_moderator(&self, username: &str, password: &str) {
+        let hash = smp_guide::admin::passwords::hash_password(password).unwrap();
+        self.state
+            .store
+            .upsert_moderator(username, &hash, 0)
+            .await
+            .unwrap();
+    }
+
+    /// Posts the sign-in form as a browser on this site would.
+    pub async fn post_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/admin/login"))
+            .header("origin", &self.address)
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in and reads the CSRF token from the queue page.
+    pub async fn login_as_moderator(&self, username: &str, password: &str) -> AdminSession {
+        let response = self.post_login(username, password).await;
+        assert_eq!(response.status().as_u16(), 303, "sign-in succeeds");
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let mut session = AdminSession {
+            cookie,
+            csrf: String::new(),
+        };
+        let queue = self
+            .admin_get(&session, "/admin")
+            .await
+            .text()
+            .await
+            .unwrap();
+        session.csrf = queue
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .expect("a CSRF field")
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        session
+    }
+
+    pub async fn admin_get(&self, session: &AdminSession, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs an admin form with the session's cookie, its CSRF token and our Origin.
+    pub async fn admin_post(
+        &self,
+        session: &AdminSession,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", session.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(path))
+            .header("cookie", &session.cookie)
+            .header("origin", &self.address)
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a pending comment and returns its id.
+    pub async fn pending_comment(&self, slug: &str, comment: &str, author: &str) -> i64 {
+        let response = self
+            .post_comment(slug, &form(comment, author, "someone@example.com"))
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        self.rows().await.last().unwrap().id
+    }
+
+    /// Runs SQL against the database file (to age sessions or comments in tests).
+    pub async fn execute(&self, sql: &'static str, value: i64) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap();
+        sqlx::query(sql).bind(value).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+pub fn assert_redirects_to(response: &reqwest::Response, location: &str) {
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "expected a redirect to {location}"
+    );
+    assert_eq!(response.headers()["location"], location);
+}

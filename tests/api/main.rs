@@ -1,8 +1,10 @@
 //! Integration tests: every test talks to a real server on a loopback port.
+mod admin;
 mod cli;
 mod comments;
 mod health;
 mod helpers;
+mod notify;
 mod pages;
 mod search;
 mod static_files;
