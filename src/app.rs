@@ -1,6 +1,6 @@
 //! Application wiring: state, router, binding, serving and graceful shutdown.
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use axum::Router;
@@ -9,24 +9,35 @@ use tokio::net::TcpListener;
 use crate::assets::Assets;
 use crate::comments::{self, CommentStore, FloodControl, PreviewSigner, SpamRules, Store};
 use crate::config::Config;
-use crate::content;
+use crate::content::{self, Problem};
 use crate::pages::Site;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub site: Arc<Site>,
+    /// The live guide; swapped whole when content reloads.
+    pub sites: Arc<SiteHandle>,
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub comments: Arc<CommentServices>,
 }
 
 impl AppState {
+    /// The current site. A handler takes it once and uses that snapshot throughout, so
+    /// a reload in the middle of a request can never mix old and new content.
+    pub fn site(&self) -> Arc<Site> {
+        self.sites.current()
+    }
+
     /// Re-renders a section's page (and the home page) from its approved comments. A
     /// failure is logged, not returned: the change itself is safely stored, and the page
     /// catches up on the next change or the next revision poll.
     pub async fn refresh_section(&self, slug: &str) {
-        if let Err(err) = self.site.refresh_comments(self.store.as_ref(), slug).await {
+        if let Err(err) = self
+            .site()
+            .refresh_comments(self.store.as_ref(), slug)
+            .await
+        {
             tracing::error!("re-rendering /guide/{slug}: {err:#}");
         }
     }
@@ -42,17 +53,61 @@ pub struct CommentServices {
     pub notifier: crate::notify::Notifier,
 }
 
+/// The current site, and the content problems of the last failed reload.
+pub struct SiteHandle {
+    current: RwLock<Arc<Site>>,
+    problems: RwLock<Vec<Problem>>,
+}
+
+impl SiteHandle {
+    pub fn new(site: Site) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(site)),
+            problems: RwLock::new(Vec::new()),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Site> {
+        self.current.read().expect("site lock").clone()
+    }
+
+    /// Puts a new site in place in one step and clears the reported problems.
+    pub fn replace(&self, site: Site) {
+        *self.current.write().expect("site lock") = Arc::new(site);
+        self.problems.write().expect("problem lock").clear();
+    }
+
+    /// Problems that keep the last edit from going live (shown to moderators).
+    pub fn problems(&self) -> Vec<Problem> {
+        self.problems.read().expect("problem lock").clone()
+    }
+
+    pub fn set_problems(&self, problems: Vec<Problem>) {
+        *self.problems.write().expect("problem lock") = problems;
+    }
+}
+
+/// Why the site could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the content has {} problem(s):\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Content(Vec<Problem>),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
 /// Loads static files and content, and renders every page with its approved comments.
-pub async fn load_site(config: &Config, store: &dyn CommentStore) -> anyhow::Result<Site> {
-    let assets = Assets::load(&config.static_dir)?;
-    let mut guide = content::load(&config.content_dir, &assets).map_err(|problems| {
-        let list = problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n");
-        anyhow::anyhow!("the content has {} problem(s):\n{list}", problems.len())
-    })?;
+pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site, LoadError> {
+    let (content_dir, static_dir) = (config.content_dir.clone(), config.static_dir.clone());
+    // Reading and parsing files blocks: keep it off the async worker threads.
+    let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
+        let assets = Assets::load(&static_dir)?;
+        let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
+        Ok((guide, assets))
+    })
+    .await
+    .map_err(|e| LoadError::Other(e.into()))?;
+    let (mut guide, assets) = loaded?;
     if let Some(base_url) = &config.base_url {
         guide.site.base_url = base_url.trim_end_matches('/').to_owned();
     }
@@ -60,7 +115,7 @@ pub async fn load_site(config: &Config, store: &dyn CommentStore) -> anyhow::Res
         .approved(None)
         .await
         .context("reading approved comments")?;
-    Site::render(guide, assets, &approved)
+    Ok(Site::render(guide, assets, &approved)?)
 }
 
 /// The router with every route and layer, ready to serve.
@@ -75,6 +130,7 @@ pub struct Application {
     router: Router,
     config: Arc<Config>,
     state: AppState,
+    watch: crate::reload::Watch,
 }
 
 impl Application {
@@ -114,7 +170,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let config = Arc::new(config);
         let state = AppState {
-            site: Arc::new(site),
+            sites: Arc::new(SiteHandle::new(site)),
             config: config.clone(),
             store,
             comments: Arc::new(services),
@@ -122,6 +178,7 @@ impl Application {
         Ok(Self {
             listener,
             router: build_app(state.clone()),
+            watch: crate::reload::Watch::start(&state),
             config,
             state,
         })
@@ -151,6 +208,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
         let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
+        let reloading = tokio::spawn(self.watch.run(self.state.clone()));
         let grace = self.config.shutdown_grace;
         let stopping = Arc::new(tokio::sync::Notify::new());
         let notify = stopping.clone();
@@ -171,6 +229,7 @@ impl Application {
             }
         }
         background.abort();
+        reloading.abort();
         tracing::info!("stopped");
         Ok(())
     }

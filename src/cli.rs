@@ -207,10 +207,20 @@ pub fn check(args: CheckArgs) -> ExitCode {
     };
     match content::load(&args.content, &assets) {
         Ok(guide) => {
+            for warning in &guide.warnings {
+                println!(
+                    "{}:{}: warning: {}",
+                    warning.path.display(),
+                    warning.line,
+                    warning.message
+                );
+            }
             println!(
-                "{}: ok, {} sections",
+                "{}: ok, {} sections, {} drafts, {} warning(s)",
                 args.content.display(),
-                guide.sections.len()
+                guide.sections.len(),
+                guide.drafts.len(),
+                guide.warnings.len()
             );
             ExitCode::SUCCESS
         }

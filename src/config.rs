@@ -25,6 +25,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish after SIGINT/SIGTERM.
     pub shutdown_grace: Duration,
+    /// Reload when files in the content or static folder change (SIGHUP always works).
+    pub watch_content: bool,
     pub comments: CommentSettings,
     /// Email to moderators when comments wait; `None` sends nothing.
     pub notify: Option<NotifySettings>,
@@ -115,6 +117,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            watch_content: true,
             comments: CommentSettings::default(),
             notify: None,
         }
@@ -145,6 +148,7 @@ struct ConfigFile {
     log_format: Option<LogFormat>,
     request_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    watch_content: Option<bool>,
     #[serde(default)]
     comments: CommentSettings,
     notify: Option<NotifySettings>,
@@ -191,6 +195,7 @@ impl Config {
             shutdown_grace: file
                 .shutdown_grace_secs
                 .map_or(defaults.shutdown_grace, Duration::from_secs),
+            watch_content: file.watch_content.unwrap_or(defaults.watch_content),
             comments: file.comments,
             notify: file.notify,
         })

@@ -18,4 +18,5 @@ pub mod http;
 pub mod maintenance;
 pub mod notify;
 pub mod pages;
+pub mod reload;
 pub mod telemetry;

@@ -36,7 +36,7 @@ async fn follow_revisions(state: &AppState, seen: i64) -> i64 {
         Ok((latest, sections)) => {
             for slug in sections
                 .iter()
-                .filter(|slug| state.site.guide.section(slug).is_some())
+                .filter(|slug| state.site().guide.section(slug).is_some())
             {
                 state.refresh_section(slug).await;
             }

@@ -134,7 +134,7 @@ pub async fn answer_comment(
     let answer = NewAnswer {
         parent_id: id,
         body: text,
-        author: state.site.guide.site.byline.clone(),
+        author: state.site().guide.site.byline.clone(),
         moderator: moderator.username.clone(),
         created_at: now(),
     };

@@ -130,7 +130,7 @@ pub fn expired_session_cookie(secure: bool) -> String {
 
 /// Whether cookies must be `Secure`: yes, unless the site's base URL is plain http.
 pub fn cookies_secure(state: &AppState) -> bool {
-    !state.site.guide.site.base_url.starts_with("http://")
+    !state.site().guide.site.base_url.starts_with("http://")
 }
 
 /// Refuses a state-changing request that did not come from one of our own pages: the
@@ -166,7 +166,7 @@ pub fn check_csrf(moderator: &Moderator, fields: &HashMap<String, String>) -> Re
 }
 
 fn allowed_origins(state: &AppState, headers: &HeaderMap) -> Vec<String> {
-    let mut allowed: Vec<String> = origin_of(&state.site.guide.site.base_url)
+    let mut allowed: Vec<String> = origin_of(&state.site().guide.site.base_url)
         .into_iter()
         .collect();
     if let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) {

@@ -31,13 +31,10 @@ fn render(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response> {
-    let html = askama::Template::render(&LoginPage::new(
-        &state.site.guide,
-        &state.site.assets,
-        username,
-        error,
-    ))
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the sign-in page: {e}")))?;
+    let site = state.site();
+    let html =
+        askama::Template::render(&LoginPage::new(&site.guide, &site.assets, username, error))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the sign-in page: {e}")))?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login", get(login::login_form).post(login::login))
         .route("/admin/logout", post(login::logout))
         .route("/admin/comments/bulk", post(actions::apply_bulk_action))
+        .route("/admin/preview/{slug}", get(queue::preview_draft))
         .route("/admin/comments/{id}", get(queue::show_comment))
         .route("/admin/comments/{id}/answer", post(actions::answer_comment))
         .route(

@@ -31,6 +31,7 @@ pub async fn show_queue(
     moderator: Moderator,
     query: std::result::Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
+    let site = state.site();
     let Query(query) = query.unwrap_or_default();
     let status = query
         .status
@@ -38,7 +39,7 @@ pub async fn show_queue(
         .and_then(Status::parse)
         .unwrap_or(Status::Pending);
     let section = query.section.unwrap_or_default();
-    let section = if state.site.guide.section(&section).is_some() {
+    let section = if site.guide.section(&section).is_some() {
         section
     } else {
         String::new()
@@ -67,11 +68,11 @@ pub async fn show_queue(
     let counts = state.store.counts().await?;
     let ids: Vec<i64> = found.comments.iter().map(|c| c.id).collect();
     let events = state.store.events(&ids).await?;
-    let guide = &state.site.guide;
+    let guide = &site.guide;
     let today = crate::content::Day(time::OffsetDateTime::now_utc().date());
     let view = QueuePage {
         site: &guide.site,
-        assets: &state.site.assets,
+        assets: &site.assets,
         meta: queue_meta(&state),
         guide,
         username: &moderator.username,
@@ -101,6 +102,17 @@ pub async fn show_queue(
             query.skipped.unwrap_or(0),
         ),
         return_to: queue_url(status, &section, &text, page),
+        content_problems: state
+            .sites
+            .problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        drafts: guide
+            .drafts
+            .iter()
+            .map(|d| (d.slug.clone(), d.title.clone()))
+            .collect(),
         overdue_reviews: guide
             .sections
             .iter()
@@ -112,7 +124,8 @@ pub async fn show_queue(
 }
 
 fn queue_meta(state: &AppState) -> crate::pages::PageMeta {
-    let site = &state.site.guide.site;
+    let site = state.site();
+    let site = &site.guide.site;
     crate::pages::PageMeta {
         title: format!("Moderation queue | {} admin", site.title),
         description: format!("Moderation for {}.", site.title),
@@ -168,6 +181,7 @@ pub async fn render_comment(
     answer_error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response> {
+    let site = state.site();
     let comment = state.store.get(id).await?.ok_or(AppError::NotFound)?;
     let parent = match comment.parent_id {
         Some(parent_id) => state.store.get(parent_id).await?,
@@ -176,7 +190,7 @@ pub async fn render_comment(
     let mut ids = vec![id];
     ids.extend(parent.iter().map(|p| p.id));
     let events = state.store.events(&ids).await?;
-    let guide = &state.site.guide;
+    let guide = &site.guide;
     let status = if answer_error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -184,7 +198,7 @@ pub async fn render_comment(
     };
     let view = CommentPage {
         site: &guide.site,
-        assets: &state.site.assets,
+        assets: &site.assets,
         meta: CommentPage::meta_for(guide, id),
         username: &moderator.username,
         csrf: &moderator.csrf_token,
@@ -204,4 +218,15 @@ fn html(rendered: askama::Result<String>) -> Result<Response> {
     let body = rendered
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering an admin page: {e}")))?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
+}
+
+/// `GET /admin/preview/{slug}`: a draft section, for moderators only.
+pub async fn preview_draft(
+    State(state): State<AppState>,
+    _moderator: Moderator,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let site = state.site();
+    let rendered = site.render_draft(&slug).ok_or(AppError::NotFound)?;
+    html(rendered.map_err(|e| askama::Error::Custom(e.into())))
 }

@@ -136,6 +136,10 @@ pub struct QueuePage<'a> {
     pub return_to: String,
     /// Sections whose `next_review` date has passed.
     pub overdue_reviews: Vec<(String, String)>,
+    /// Why the last content edit is not live (`PATH:LINE: message`).
+    pub content_problems: Vec<String>,
+    /// Draft sections (slug, title), with preview links.
+    pub drafts: Vec<(String, String)>,
 }
 
 impl QueuePage<'_> {

@@ -144,7 +144,11 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
     check_uniqueness(&loaded, &mut problems);
     check_required(dir, &loaded, &mut problems);
     let (published, drafts): (Vec<_>, Vec<_>) = loaded.into_iter().partition(|l| !l.draft);
-    check_links(&published, &drafts, assets, &mut problems);
+    let home_links = home
+        .as_ref()
+        .map(|(_, links)| (dir.join("home.md"), links.as_slice()));
+    check_links(&published, &drafts, home_links, assets, &mut problems);
+    let home = home.map(|(home, _)| home);
 
     let (Some(site), Some(mut home)) = (site, home) else {
         return Err(problems.0);
@@ -152,8 +156,11 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
+    let warnings = warnings(&published, &drafts, time::OffsetDateTime::now_utc().date());
     let mut sections: Vec<Section> = published.into_iter().map(|l| l.section).collect();
     sections.sort_by_key(|s| s.order);
+    let mut drafts: Vec<Section> = drafts.into_iter().map(|l| l.section).collect();
+    drafts.sort_by_key(|s| s.order);
     if let Some(newest) = sections.iter().map(|s| s.updated).max() {
         home.updated = newest;
     }
@@ -162,8 +169,44 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
         site,
         home,
         sections,
+        drafts,
         search,
+        warnings,
     })
+}
+
+/// Search results and link previews cut longer text; past these, editors are warned.
+pub const MAX_TITLE_CHARS: usize = 60;
+pub const MAX_DESCRIPTION_CHARS: usize = 160;
+
+fn warnings(published: &[Loaded], drafts: &[Loaded], today: time::Date) -> Vec<Problem> {
+    let mut found = Problems::default();
+    for l in published.iter().chain(drafts) {
+        let s = &l.section;
+        let title = s.title.chars().count();
+        if title > MAX_TITLE_CHARS {
+            found.add(
+                &l.path,
+                l.key_line("title"),
+                format!(
+                    "the title has {title} characters; search results show about {MAX_TITLE_CHARS}"
+                ),
+            );
+        }
+        let description = s.description.chars().count();
+        if description > MAX_DESCRIPTION_CHARS {
+            found.add(&l.path, l.key_line("description"), format!(
+                "the description has {description} characters; search results show about {MAX_DESCRIPTION_CHARS}"
+            ));
+        }
+        if s.next_review.0 < today {
+            found.add(&l.path, l.key_line("next_review"), format!(
+                "the review was due on {}: review the section, then update last_reviewed and next_review",
+                s.next_review.human()
+            ));
+        }
+    }
+    found.0
 }
 
 fn read(path: &Path, problems: &mut Problems) -> Option<String> {
@@ -221,7 +264,12 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<SiteInfo> {
     })
 }
 
-fn load_home(path: &Path, assets: &Assets, problems: &mut Problems) -> Option<Home> {
+/// The home page, with its internal links and their lines (checked with the sections').
+fn load_home(
+    path: &Path,
+    assets: &Assets,
+    problems: &mut Problems,
+) -> Option<(Home, Vec<(String, usize)>)> {
     let source = read(path, problems)?;
     let split = split_or_report(path, &source, problems)?;
     let front: HomeFront = parse_or_report(path, &split, problems)?;
@@ -233,13 +281,21 @@ fn load_home(path: &Path, assets: &Assets, problems: &mut Problems) -> Option<Ho
     for problem in found {
         problems.add(path, summary_line, problem.message);
     }
-    Some(Home {
+    let mut links: Vec<(String, usize)> = intro
+        .links
+        .iter()
+        .map(|(link, offset)| (link.clone(), line_of(&source, body_offset + offset)))
+        .collect();
+    links.extend(summary.links.into_iter().map(|link| (link, summary_line)));
+    let home = Home {
         title: front.title,
         description: front.description,
         intro_html: intro.html,
         summary_html: summary.html,
-        updated: Day(time::macros::date!(2026 - 01 - 01)),
-    })
+        // Replaced by the newest section's date once the sections are loaded.
+        updated: Day(time::Date::MIN),
+    };
+    Some((home, links))
 }
 
 fn split_or_report<'a>(path: &Path, source: &'a str, problems: &mut Problems) -> Option<Split<'a>> {
@@ -469,7 +525,13 @@ fn check_required(dir: &Path, loaded: &[Loaded], problems: &mut Problems) {
 }
 
 /// Every internal link must lead to a published page, and every `#anchor` to a heading.
-fn check_links(published: &[Loaded], drafts: &[Loaded], assets: &Assets, problems: &mut Problems) {
+fn check_links(
+    published: &[Loaded],
+    drafts: &[Loaded],
+    home_links: Option<(PathBuf, &[(String, usize)])>,
+    assets: &Assets,
+    problems: &mut Problems,
+) {
     let anchors: HashMap<&str, HashSet<&str>> = published
         .iter()
         .map(|l| (l.section.slug.as_str(), anchor_ids(&l.section)))
@@ -480,6 +542,14 @@ fn check_links(published: &[Loaded], drafts: &[Loaded], assets: &Assets, problem
             if let Some(message) = broken_link(link, &own, &anchors, assets) {
                 problems.add(&l.path, *line, message);
             }
+        }
+    }
+    let Some((home_path, home)) = home_links else {
+        return;
+    };
+    for (link, line) in home {
+        if let Some(message) = broken_link(link, &HashSet::new(), &anchors, assets) {
+            problems.add(&home_path, *line, message);
         }
     }
 }

@@ -21,13 +21,23 @@ pub struct Guide {
     pub home: Home,
     /// Published sections, in reading order (by `order`).
     pub sections: Vec<Section>,
+    /// Sections with `draft = true`: never public, previewed by moderators.
+    pub drafts: Vec<Section>,
     pub search: SearchIndex,
+    /// Things worth fixing that do not stop the guide from loading (long titles and
+    /// descriptions, overdue reviews).
+    pub warnings: Vec<Problem>,
 }
 
 impl Guide {
     /// The section with this slug, if published.
     pub fn section(&self, slug: &str) -> Option<&Section> {
         self.sections.iter().find(|section| section.slug == slug)
+    }
+
+    /// The draft with this slug.
+    pub fn draft(&self, slug: &str) -> Option<&Section> {
+        self.drafts.iter().find(|section| section.slug == slug)
     }
 
     /// The newest `updated` date of any page, for feeds and the sitemap.

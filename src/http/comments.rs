@@ -16,7 +16,7 @@ use crate::comments::{
     Status, StoreError, StoredComment, Verdict, client_hash, decode_form,
 };
 use crate::error::{AppError, Result};
-use crate::pages::{PublicComment, ReplyTarget, SectionExtras};
+use crate::pages::{PublicComment, ReplyTarget, SectionExtras, Site};
 
 /// How much of a User-Agent header is kept for moderators.
 const USER_AGENT_MAX: usize = 300;
@@ -34,7 +34,9 @@ pub async fn show_section(
     query: Result<Query<SectionQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let Some(page) = state.site.page(&format!("/guide/{slug}")) else {
+    // One snapshot for the whole request: a reload meanwhile cannot mix versions.
+    let site = state.site();
+    let Some(page) = site.page(&format!("/guide/{slug}")) else {
         return Err(AppError::NotFound);
     };
     // A malformed query string is ignored: the reader still gets the page.
@@ -43,37 +45,29 @@ pub async fn show_section(
         return Ok(cached_response(&page, &headers));
     }
     let mut extras = SectionExtras::default();
-    if let Some(target) = reply_target(&state, &slug, query.reply.as_deref()).await? {
+    if let Some(target) = reply_target(&site, &slug, query.reply.as_deref()) {
         extras.form.values.parent = target.id.to_string();
         extras.reply_to = Some(target);
     }
     if let Some(token) = &query.pending {
         match own_pending_comment(&state, &slug, token).await? {
             Some(comment) => extras.pending = Some(comment),
-            None => extras.preview_expired = !is_already_public(&state, &slug, token),
+            None => extras.preview_expired = !is_already_public(&site, &slug, token),
         }
     }
-    render(&state, &slug, &extras, StatusCode::OK)
+    render(&site, &slug, &extras, StatusCode::OK)
 }
 
 /// The approved, top-level comment of this section that `reply` names, if any.
-async fn reply_target(
-    state: &AppState,
-    slug: &str,
-    reply: Option<&str>,
-) -> Result<Option<ReplyTarget>> {
-    let Some(id) = reply.and_then(|r| r.parse::<i64>().ok()) else {
-        return Ok(None);
-    };
-    Ok(state
-        .site
-        .threads(slug)
+fn reply_target(site: &Site, slug: &str, reply: Option<&str>) -> Option<ReplyTarget> {
+    let id = reply.and_then(|r| r.parse::<i64>().ok())?;
+    site.threads(slug)
         .iter()
         .find(|c| c.id == id)
         .map(|c| ReplyTarget {
             id: c.id,
             author: c.author.clone(),
-        }))
+        })
 }
 
 /// The reader's own comment, if the signed link is genuine, fresh, and the comment is still
@@ -93,12 +87,12 @@ async fn own_pending_comment(
 }
 
 /// A genuine link to a comment that has since been approved needs no "expired" notice.
-fn is_already_public(state: &AppState, slug: &str, token: &str) -> bool {
+fn is_already_public(site: &Site, slug: &str, token: &str) -> bool {
     let id = token
         .split('.')
         .next()
         .and_then(|id| id.parse::<i64>().ok());
-    let threads = state.site.threads(slug);
+    let threads = site.threads(slug);
     id.is_some_and(|id| {
         threads
             .iter()
@@ -114,7 +108,8 @@ pub async fn submit_comment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    if state.site.guide.section(&slug).is_none() {
+    let site = state.site();
+    if site.guide.section(&slug).is_none() {
         return Err(AppError::NotFound);
     }
     if !is_form_encoded(&headers) {
@@ -130,7 +125,7 @@ pub async fn submit_comment(
         Ok(comment) => comment,
         Err(errors) => {
             return rerender(
-                &state,
+                &site,
                 &slug,
                 values,
                 errors,
@@ -140,7 +135,7 @@ pub async fn submit_comment(
         }
     };
     if let Some(parent_id) = comment.parent {
-        if !can_reply_to(&state, &slug, parent_id) {
+        if !can_reply_to(&site, &slug, parent_id) {
             let error = FieldError {
                 field: "parent",
                 message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
@@ -148,7 +143,7 @@ pub async fn submit_comment(
             let mut values = values;
             values.parent.clear();
             return rerender(
-                &state,
+                &site,
                 &slug,
                 values,
                 vec![error],
@@ -165,7 +160,7 @@ pub async fn submit_comment(
             "You are sending comments too quickly. Please wait {seconds} seconds, then post again: your text is kept below."
         );
         let mut response = rerender(
-            &state,
+            &site,
             &slug,
             values,
             Vec::new(),
@@ -220,14 +215,7 @@ pub async fn submit_comment(
         Ok(InsertOutcome::Inserted(id)) => {
             tracing::info!(comment_id = id, section = %slug, status = %status, "comment stored");
             if status == Status::Approved {
-                if let Err(err) = state
-                    .site
-                    .refresh_comments(state.store.as_ref(), &slug)
-                    .await
-                {
-                    // Stored safely; the page catches up on the next change or restart.
-                    tracing::error!("re-rendering {slug} after a trusted comment: {err:#}");
-                }
+                state.refresh_section(&slug).await;
                 return Ok(see_other(&format!("/guide/{slug}#comment-{id}")));
             }
             if status == Status::Pending {
@@ -236,8 +224,7 @@ pub async fn submit_comment(
                     .notifier
                     .comment_waiting(crate::notify::Waiting {
                         id,
-                        section_title: state
-                            .site
+                        section_title: site
                             .guide
                             .section(&slug)
                             .map(|s| s.title.clone())
@@ -255,7 +242,7 @@ pub async fn submit_comment(
             let message = "You have already posted this comment here, so it was not sent again. \
                            If it is waiting for moderation, it will appear once approved.";
             rerender(
-                &state,
+                &site,
                 &slug,
                 values,
                 Vec::new(),
@@ -268,7 +255,7 @@ pub async fn submit_comment(
             let message = "Sorry, we could not save your comment just now. Your text is kept below: \
                            please try again in a few minutes.";
             let mut response = rerender(
-                &state,
+                &site,
                 &slug,
                 values,
                 Vec::new(),
@@ -285,8 +272,8 @@ pub async fn submit_comment(
 }
 
 /// Replies go one level deep, under an approved comment of the same section.
-fn can_reply_to(state: &AppState, slug: &str, parent_id: i64) -> bool {
-    state.site.threads(slug).iter().any(|c| c.id == parent_id)
+fn can_reply_to(site: &Site, slug: &str, parent_id: i64) -> bool {
+    site.threads(slug).iter().any(|c| c.id == parent_id)
 }
 
 fn is_form_encoded(headers: &HeaderMap) -> bool {
@@ -302,7 +289,7 @@ fn is_form_encoded(headers: &HeaderMap) -> bool {
 
 /// The section page again, with the reader's values and the messages.
 fn rerender(
-    state: &AppState,
+    site: &Site,
     slug: &str,
     values: FormValues,
     errors: Vec<FieldError>,
@@ -310,9 +297,7 @@ fn rerender(
     status: StatusCode,
 ) -> Result<Response> {
     let reply_to = values.parent.parse::<i64>().ok().and_then(|id| {
-        state
-            .site
-            .threads(slug)
+        site.threads(slug)
             .iter()
             .find(|c| c.id == id)
             .map(|c| ReplyTarget {
@@ -329,16 +314,11 @@ fn rerender(
         reply_to,
         ..SectionExtras::default()
     };
-    render(state, slug, &extras, status)
+    render(site, slug, &extras, status)
 }
 
-fn render(
-    state: &AppState,
-    slug: &str,
-    extras: &SectionExtras,
-    status: StatusCode,
-) -> Result<Response> {
-    let html = state.site.render_section(slug, extras)?;
+fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -> Result<Response> {
+    let html = site.render_section(slug, extras)?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 

@@ -29,7 +29,7 @@ pub async fn render_error_pages(
 
 /// The site's 404 page.
 pub fn not_found_response(state: &AppState) -> Response {
-    let page = &state.site.not_found;
+    let page = &state.site().not_found;
     (
         StatusCode::NOT_FOUND,
         [

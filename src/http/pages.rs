@@ -10,7 +10,7 @@ use crate::pages::RenderedPage;
 
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
 pub async fn show_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    match state.site.page(uri.path()) {
+    match state.site().page(uri.path()) {
         Some(page) => cached_response(&page, &headers),
         None => AppError::NotFound.into_response(),
     }
@@ -21,7 +21,7 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
     let path = uri.path();
     if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
-        if state.site.page(trimmed).is_some() {
+        if state.site().page(trimmed).is_some() {
             return Redirect::permanent(trimmed).into_response();
         }
     }

@@ -21,9 +21,9 @@ pub async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<Response> {
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let hits = state.site.guide.search.search(&query);
+    let hits = state.site().guide.search.search(&query);
     let html = state
-        .site
+        .site()
         .render_search(&query, &hits)
         .map_err(|err| AppError::Internal(anyhow::anyhow!("rendering search results: {err}")))?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())

@@ -19,7 +19,8 @@ pub async fn serve_asset(
     headers: HeaderMap,
 ) -> Response {
     // Only names read from static/ at start are served, so no path can leave that folder.
-    let Some((asset, name)) = state.site.assets.lookup(&path) else {
+    let site = state.site();
+    let Some((asset, name)) = site.assets.lookup(&path) else {
         return AppError::NotFound.into_response();
     };
     let cache = HeaderValue::from_static(match name {

@@ -167,6 +167,20 @@ impl Site {
             .with_context(|| format!("rendering /guide/{slug}"))
     }
 
+    /// A draft section as moderators preview it; `None` if there is no such draft.
+    pub fn render_draft(&self, slug: &str) -> Option<anyhow::Result<String>> {
+        let section = self.guide.draft(slug)?;
+        let extras = SectionExtras {
+            draft_preview: true,
+            ..SectionExtras::default()
+        };
+        Some(
+            SectionPage::draft_preview(&self.guide, &self.assets, section, &extras)
+                .render()
+                .with_context(|| format!("rendering the draft {slug}")),
+        )
+    }
+
     /// Reads a section's approved comments again and re-renders its page and the home page.
     pub async fn refresh_comments(
         &self,

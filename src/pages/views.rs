@@ -128,6 +128,8 @@ pub struct SectionExtras {
     pub pending: Option<PublicComment>,
     /// The signed link had expired or was not genuine.
     pub preview_expired: bool,
+    /// A moderator's preview of a draft section.
+    pub draft_preview: bool,
 }
 
 #[derive(Template)]
@@ -178,6 +180,38 @@ impl<'a> SectionPage<'a> {
             next: guide.sections.get(index + 1),
             threads,
             comment_count: super::comments::count(threads),
+            extras,
+        }
+    }
+
+    /// A draft, as a signed-in moderator previews it: no neighbours, no comments, and a
+    /// banner saying readers cannot see it.
+    pub fn draft_preview(
+        guide: &'a Guide,
+        assets: &'a Assets,
+        section: &'a Section,
+        extras: &'a SectionExtras,
+    ) -> Self {
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &section.title,
+            &section.description,
+            &section.path(),
+        );
+        meta.noindex = true;
+        Self {
+            site: &guide.site,
+            assets,
+            meta,
+            section,
+            body: SectionBody::standalone(section),
+            toc: section.toc(),
+            position: 0,
+            total: guide.sections.len(),
+            prev: None,
+            next: None,
+            threads: &[],
+            comment_count: 0,
             extras,
         }
     }

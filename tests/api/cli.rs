@@ -552,3 +552,86 @@ async fn a_commenter_data_can_be_exported_and_erased_by_email() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[test]
+fn sighup_reloads_content_when_file_watching_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    copy_dir(&repo_path("content"), &content);
+    let config = dir.path().join("smp.toml");
+    std::fs::write(&config, "watch_content = false\n").unwrap();
+    let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let server = Server::start(&[
+        "--content",
+        content.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--database",
+        &database,
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let page = |path: &str| {
+        let url = format!("{}{path}", server.address);
+        runtime.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+    };
+    let risks = content.join("guide/risks.md");
+    let text = std::fs::read_to_string(&risks).unwrap();
+    std::fs::write(
+        &risks,
+        text.replacen("title = \"", "title = \"Reloaded by SIGHUP: ", 1),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        !page("/guide/risks").contains("Reloaded by SIGHUP"),
+        "no watching, no reload"
+    );
+    server.signal("HUP");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !page("/guide/risks").contains("Reloaded by SIGHUP") {
+        assert!(Instant::now() < deadline, "SIGHUP did not reload");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn check_prints_warnings_but_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_path("content"), dir.path());
+    let faq = dir.path().join("guide/faq.md");
+    let text = std::fs::read_to_string(&faq).unwrap();
+    let text = text
+        .replacen(
+            "title = \"",
+            &format!("title = \"{} ", "Long".repeat(15)),
+            1,
+        )
+        .replacen(
+            "last_reviewed = 2026-11-20",
+            "last_reviewed = 2025-01-01",
+            1,
+        )
+        .replacen("next_review = 2027-05-20", "next_review = 2025-06-01", 1);
+    std::fs::write(&faq, text).unwrap();
+    let output = binary()
+        .args(["check", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let path = faq.display().to_string();
+    assert!(
+        stdout.contains(&format!("{path}:2: warning: the title has")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with(&path) && l.contains("warning: the review was due")),
+        "{stdout}"
+    );
+}

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub db_path: PathBuf,
+    /// The server's own copy of the content, for editing tests.
+    pub content_dir: PathBuf,
     /// Holds the server's files (content copy, database) for as long as the test runs.
     pub _dir: TempDir,
 }
@@ -40,6 +42,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     let content = dir.path().join("content");
     copy_dir(&repo_path("content"), &content);
     let db_path = dir.path().join("test.db");
+    let content_dir = content.clone();
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         content_dir: content,
@@ -64,6 +67,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
         client,
         state,
         db_path,
+        content_dir,
         _dir: dir,
     }
 }
@@ -160,7 +164,7 @@ impl TestApp {
         .unwrap();
         pool.close().await;
         self.state
-            .site
+            .site()
             .refresh_comments(self.state.store.as_ref(), &section)
             .await
             .unwrap();

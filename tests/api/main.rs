@@ -2,6 +2,7 @@
 mod admin;
 mod cli;
 mod comments;
+mod editing;
 mod health;
 mod helpers;
 mod notify;

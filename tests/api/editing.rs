@@ -1,0 +1,265 @@
+//! Editors' workflow: live reload, broken edits kept away from readers, drafts.
+use std::time::{Duration, Instant};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Waits up to a second (the promise to editors) for `check` to hold on `path`.
+async fn within_a_second(app: &TestApp, path: &str, check: impl Fn(u16, &str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let (status, _, body) = app.get_page(path).await;
+        if check(status, &body) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} did not change within 1 s (status {status})"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn edit(app: &TestApp, file: &str, from: &str, to: &str) {
+    let path = app.content_dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn new_section(slug: &str, order: u32, extra: &str) -> String {
+    format!(
+        "+++\ntitle = \"A new section\"\ndescription = \"Written during the test.\"\nslug = \"{slug}\"\norder = {order}\n\
+         updated = 2026-11-21\nlast_reviewed = 2026-11-21\nnext_review = 2099-01-01\nreviewed_by = \"Editors\"\n{extra}+++\n\
+         ## Fresh heading\n\nFresh text about zebra-striped pigment.\n"
+    )
+}
+
+#[tokio::test]
+async fn an_edit_shows_up_within_a_second() {
+    let app = spawn_app().await;
+    assert!(app.get_html("/guide/risks").await.contains("<h1>The risks"));
+    edit(&app, "guide/risks.md", "title = \"", "title = \"Edited: ");
+    within_a_second(&app, "/guide/risks", |status, body| {
+        status == 200 && body.contains("<h1>Edited: ")
+    })
+    .await;
+    assert!(
+        app.get_html("/").await.contains("Edited: "),
+        "the home page follows"
+    );
+}
+
+#[tokio::test]
+async fn added_and_deleted_files_come_and_go_with_search_sitemap_and_feed() {
+    let app = spawn_app().await;
+    std::fs::write(
+        app.content_dir.join("guide/aftercare-kit.md"),
+        new_section("aftercare-kit", 20, ""),
+    )
+    .unwrap();
+    within_a_second(&app, "/guide/aftercare-kit", |status, _| status == 200).await;
+    assert!(
+        app.get_html("/search?q=zebra")
+            .await
+            .contains("/guide/aftercare-kit")
+    );
+    assert!(
+        app.get_page("/sitemap.xml")
+            .await
+            .2
+            .contains("/guide/aftercare-kit")
+    );
+    assert!(
+        app.get_page("/feed.xml")
+            .await
+            .2
+            .contains("/guide/aftercare-kit")
+    );
+
+    std::fs::remove_file(app.content_dir.join("guide/aftercare-kit.md")).unwrap();
+    within_a_second(&app, "/guide/aftercare-kit", |status, _| status == 404).await;
+    assert!(
+        !app.get_html("/search?q=zebra")
+            .await
+            .contains("/guide/aftercare-kit")
+    );
+}
+
+#[tokio::test]
+async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_moderators() {
+    let app = spawn_app().await;
+    app.add_moderator("alice", PASSWORD).await;
+    let session = app.login_as_moderator("alice", PASSWORD).await;
+    let before = app.get_html("/guide/risks").await;
+    edit(&app, "guide/risks.md", "order = 4", "order = \"four\"");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let queue = loop {
+        let queue = app
+            .admin_get(&session, "/admin")
+            .await
+            .text()
+            .await
+            .unwrap();
+        if queue.contains("The latest content edit is not live") {
+            break queue;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the problem never reached /admin"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let file = app.content_dir.join("guide/risks.md");
+    assert!(
+        queue.contains(&format!("{}:5: front matter: invalid type", file.display())),
+        "PATH:LINE shown"
+    );
+    assert_eq!(
+        app.get_html("/guide/risks").await,
+        before,
+        "readers keep the last good page"
+    );
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+
+    edit(&app, "guide/risks.md", "order = \"four\"", "order = 4");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while app
+        .admin_get(&session, "/admin")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("not live")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the fixed problem is still reported"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn drafts_are_hidden_from_readers_and_previewed_by_moderators() {
+    let app = spawn_app().await;
+    std::fs::write(
+        app.content_dir.join("guide/coming-soon.md"),
+        new_section("coming-soon", 30, "draft = true\n"),
+    )
+    .unwrap();
+    smp_guide::reload::reload(&app.state).await;
+    assert_eq!(app.get("/guide/coming-soon").await.status().as_u16(), 404);
+    for path in [
+        "/",
+        "/guide",
+        "/sitemap.xml",
+        "/feed.xml",
+        "/search?q=zebra",
+    ] {
+        assert!(
+            !app.get_page(path).await.2.contains("coming-soon"),
+            "{path} mentions the draft"
+        );
+    }
+    assert_eq!(
+        app.post_comment(
+            "coming-soon",
+            &crate::helpers::form("Hi", "A", "a@example.com")
+        )
+        .await
+        .status()
+        .as_u16(),
+        404
+    );
+
+    let signed_out = app.get("/admin/preview/coming-soon").await;
+    crate::helpers::assert_redirects_to(&signed_out, "/admin/login");
+    app.add_moderator("alice", PASSWORD).await;
+    let session = app.login_as_moderator("alice", PASSWORD).await;
+    let queue = app
+        .admin_get(&session, "/admin")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("href=\"/admin/preview/coming-soon\""));
+    let preview = app.admin_get(&session, "/admin/preview/coming-soon").await;
+    assert_eq!(preview.status().as_u16(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("Draft preview.") && html.contains("Fresh text about zebra"));
+    assert!(html.contains("name=\"robots\" content=\"noindex\""));
+    assert!(
+        !html.contains("class=\"comment-form\""),
+        "no comment form on a draft"
+    );
+    assert_eq!(
+        app.admin_get(&session, "/admin/preview/risks")
+            .await
+            .status()
+            .as_u16(),
+        404,
+        "only drafts"
+    );
+}
+
+#[tokio::test]
+async fn readers_never_see_a_mix_of_two_versions() {
+    let app = spawn_app_with(|config| config.watch_content = false).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        let client = app.client.clone();
+        let url = app.url("/");
+        let stop = stop.clone();
+        readers.push(tokio::spawn(async move {
+            let mut checked = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = client.get(&url).send().await.unwrap().text().await.unwrap();
+                // The home page shows the intro (home.md) and the section titles
+                // (guide/*.md); both carry the same version number after each edit.
+                let intro = body
+                    .split("Version marker ")
+                    .nth(1)
+                    .map(|r| r[..4].to_owned());
+                let title = body.split("Risks v").nth(1).map(|r| r[..4].to_owned());
+                assert_eq!(intro, title, "a torn read");
+                checked += 1;
+            }
+            checked
+        }));
+    }
+    let risks = app.content_dir.join("guide/risks.md");
+    let home = app.content_dir.join("home.md");
+    let (risks_text, home_text) = (
+        std::fs::read_to_string(&risks).unwrap(),
+        std::fs::read_to_string(&home).unwrap(),
+    );
+    let title_line = risks_text
+        .lines()
+        .find(|l| l.starts_with("title = "))
+        .unwrap()
+        .to_owned();
+    let intro_end = home_text.rfind("+++").unwrap() + 4;
+    for version in 1000..1030 {
+        std::fs::write(
+            &risks,
+            risks_text.replacen(&title_line, &format!("title = \"Risks v{version}\""), 1),
+        )
+        .unwrap();
+        let mut new_home = home_text.clone();
+        new_home.insert_str(intro_end, &format!("Version marker {version}\n\n"));
+        std::fs::write(&home, new_home).unwrap();
+        assert!(matches!(
+            smp_guide::reload::reload(&app.state).await,
+            smp_guide::reload::Outcome::Reloaded
+        ));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0;
+    for reader in readers {
+        total += reader.await.unwrap();
+    }
+    assert!(total > 30, "readers ran during the reloads ({total} pages)");
+}
