@@ -60,9 +60,12 @@ pub struct SiteHandle {
 }
 
 impl SiteHandle {
+    /// Must be called inside the Tokio runtime: compression starts in the background.
     pub fn new(site: Site) -> Self {
+        let site = Arc::new(site);
+        site.compress_in_background();
         Self {
-            current: RwLock::new(Arc::new(site)),
+            current: RwLock::new(site),
             problems: RwLock::new(Vec::new()),
         }
     }
@@ -71,9 +74,12 @@ impl SiteHandle {
         self.current.read().expect("site lock").clone()
     }
 
-    /// Puts a new site in place in one step and clears the reported problems.
+    /// Puts a new site in place in one step and clears the reported problems. Its
+    /// compressed variants follow in the background.
     pub fn replace(&self, site: Site) {
-        *self.current.write().expect("site lock") = Arc::new(site);
+        let site = Arc::new(site);
+        site.compress_in_background();
+        *self.current.write().expect("site lock") = site;
         self.problems.write().expect("problem lock").clear();
     }
 

@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::encoded::Encoded;
+
 /// One static file.
 #[derive(Debug)]
 pub struct Asset {
     /// The fingerprinted URL, e.g. `/static/style.1a2b3c4d5e.css`.
     pub url: String,
     pub content_type: &'static str,
-    pub bytes: axum::body::Bytes,
-    /// A strong ETag (quoted), from the content hash.
-    pub etag: String,
+    /// The file, and compressed copies where that helps (CSS, SVG, text).
+    pub body: Encoded,
     /// Intrinsic width and height of an SVG, for `<img width height>`.
     pub dimensions: Option<(u32, u32)>,
 }
@@ -68,8 +69,7 @@ impl Assets {
         let asset = Asset {
             url: format!("/static/{fingerprinted}"),
             content_type: content_type(&name),
-            bytes: bytes.into(),
-            etag: format!("\"{hash}\""),
+            body: Encoded::new(bytes, &hash, is_compressible(&name)),
             dimensions,
         };
         self.fingerprinted.insert(fingerprinted, name.clone());
@@ -137,6 +137,18 @@ fn fingerprint_name(name: &str, hash: &str) -> String {
     } else {
         format!("{dir}/{file}")
     }
+}
+
+/// Text formats compress well; images other than SVG and fonts already are compressed.
+fn is_compressible(name: &str) -> bool {
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, ext)| ext)
+        .to_ascii_lowercase();
+    matches!(
+        ext.as_str(),
+        "css" | "svg" | "txt" | "xml" | "json" | "webmanifest" | "js" | "html" | "ico"
+    )
 }
 
 fn content_type(name: &str) -> &'static str {

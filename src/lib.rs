@@ -13,6 +13,7 @@ pub mod clock;
 pub mod comments;
 pub mod config;
 pub mod content;
+pub mod encoded;
 pub mod error;
 pub mod http;
 pub mod maintenance;

@@ -36,7 +36,7 @@ pub fn not_found_response(state: &AppState) -> Response {
             (header::CONTENT_TYPE, page.content_type),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        Body::from(page.body.clone()),
+        Body::from(page.body.identity().clone()),
     )
         .into_response()
 }

@@ -12,6 +12,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -19,6 +22,20 @@ use crate::app::AppState;
 
 /// Largest request body accepted anywhere (comment forms are far smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Per-request compression, for what was not compressed ahead of time (search results,
+/// re-rendered forms, admin pages, the 404 page) and is worth it.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let not_precompressed = |_: StatusCode,
+                             _: axum::http::Version,
+                             _: &axum::http::HeaderMap,
+                             extensions: &axum::http::Extensions| {
+        extensions.get::<pages::Precompressed>().is_none()
+    };
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(DefaultPredicate::new().and(not_precompressed))
+}
 
 /// All routes plus layers: tracing outermost, so that every response (errors included) is
 /// logged once; then security headers, error pages, timeout and body limit.
@@ -47,6 +64,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error_pages::render_error_pages,
         ));
+    let routes = routes.layer(compression());
     security::with_headers(routes)
         .layer(trace::layer())
         .with_state(state)

@@ -1,11 +1,10 @@
 //! `GET /static/...`: files from memory. Fingerprinted names are cached for a year; plain
 //! names (for links from outside, such as a favicon) must revalidate.
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use super::pages::etag_matches;
+use super::pages::encoded_response;
 use crate::app::AppState;
 use crate::assets::AssetName;
 use crate::error::AppError;
@@ -27,24 +26,5 @@ pub async fn serve_asset(
         AssetName::Fingerprinted => IMMUTABLE,
         AssetName::Plain => REVALIDATE,
     });
-    let etag = HeaderValue::from_str(&asset.etag).expect("ETags are hex in quotes");
-    if etag_matches(&headers, &asset.etag) {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
-        )
-            .into_response();
-    }
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(asset.content_type),
-            ),
-            (header::ETAG, etag),
-            (header::CACHE_CONTROL, cache),
-        ],
-        Body::from(asset.bytes.clone()),
-    )
-        .into_response()
+    encoded_response(&asset.body, asset.content_type, cache, &headers)
 }

@@ -7,9 +7,9 @@ mod views;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::encoded::Encoded;
 use anyhow::Context;
 use askama::Template;
-use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
@@ -19,28 +19,20 @@ pub use comments::PublicComment;
 use views::{FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml};
 pub use views::{PageMeta, ReplyTarget, SectionExtras};
 
-/// A response body rendered ahead of time, with its strong ETag.
+/// A response body rendered ahead of time, in every encoding, each with a strong ETag.
 #[derive(Debug)]
 pub struct RenderedPage {
-    pub body: Bytes,
+    pub body: Encoded,
     pub content_type: &'static str,
-    pub etag: String,
 }
 
 impl RenderedPage {
     fn new(body: String, content_type: &'static str) -> Self {
         let digest = Sha256::digest(body.as_bytes());
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let hash: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         Self {
-            body: Bytes::from(body),
+            body: Encoded::identity_only(body.into_bytes(), &hash, true),
             content_type,
-            etag,
         }
     }
 }
@@ -122,6 +114,46 @@ impl Site {
         Ok(site)
     }
 
+    /// Adds gzip and brotli variants to every page that lacks them, on a blocking thread,
+    /// swapping each page in as it is done. A page re-rendered meanwhile is left alone: the
+    /// next call compresses the newer one.
+    pub async fn compress_pages(self: &Arc<Self>) {
+        let waiting: Vec<(String, Arc<RenderedPage>)> = self
+            .pages
+            .read()
+            .expect("page lock")
+            .iter()
+            .filter(|(_, page)| page.body.needs_compression())
+            .map(|(path, page)| (path.clone(), page.clone()))
+            .collect();
+        for (path, page) in waiting {
+            let original = page.clone();
+            let compressed = tokio::task::spawn_blocking(move || {
+                original.body.compressed().map(|body| RenderedPage {
+                    body,
+                    content_type: original.content_type,
+                })
+            })
+            .await;
+            let Ok(Some(compressed)) = compressed else {
+                continue;
+            };
+            let mut pages = self.pages.write().expect("page lock");
+            if pages
+                .get(&path)
+                .is_some_and(|current| Arc::ptr_eq(current, &page))
+            {
+                pages.insert(path, Arc::new(compressed));
+            }
+        }
+    }
+
+    /// Starts [`Site::compress_pages`] in the background.
+    pub fn compress_in_background(self: &Arc<Self>) {
+        let site = self.clone();
+        tokio::spawn(async move { site.compress_pages().await });
+    }
+
     /// The pre-rendered page at `path`, if there is one.
     pub fn page(&self, path: &str) -> Option<Arc<RenderedPage>> {
         self.pages.read().expect("page lock").get(path).cloned()
@@ -183,7 +215,7 @@ impl Site {
 
     /// Reads a section's approved comments again and re-renders its page and the home page.
     pub async fn refresh_comments(
-        &self,
+        self: &Arc<Self>,
         store: &dyn CommentStore,
         slug: &str,
     ) -> anyhow::Result<()> {
@@ -207,6 +239,8 @@ impl Site {
             Arc::new(RenderedPage::new(section, HTML)),
         );
         pages.insert("/".into(), Arc::new(RenderedPage::new(home, HTML)));
+        drop(pages);
+        self.compress_in_background();
         Ok(())
     }
 

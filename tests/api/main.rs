@@ -2,6 +2,7 @@
 mod admin;
 mod cli;
 mod comments;
+mod compression;
 mod editing;
 mod health;
 mod helpers;
