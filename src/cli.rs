@@ -166,7 +166,7 @@ pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
+    let _flush_logs_on_exit = telemetry::init(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

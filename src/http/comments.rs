@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -30,17 +30,21 @@ pub struct SectionQuery {
 /// `GET /guide/{slug}`: the cached page, unless the query asks for a reply form or a preview.
 pub async fn show_section(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    query: Result<Query<SectionQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response> {
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
     let site = state.site();
-    let Some(page) = site.page(&format!("/guide/{slug}")) else {
-        return Err(AppError::NotFound);
+    let Some(page) = site.page(uri.path()) else {
+        return Ok(super::error_pages::not_found_response(&site));
     };
+    // The common case, kept free of parsing and allocation: the cached page.
+    let Some(raw_query) = uri.query() else {
+        return Ok(cached_response(&page, &headers));
+    };
+    let slug = uri.path().trim_start_matches("/guide/").to_owned();
     // A malformed query string is ignored: the reader still gets the page.
-    let Query(query) = query.unwrap_or_default();
+    let query: SectionQuery = serde_urlencoded_from_str(raw_query).unwrap_or_default();
     if query.reply.is_none() && query.pending.is_none() {
         return Ok(cached_response(&page, &headers));
     }
@@ -320,6 +324,12 @@ fn rerender(
 fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -> Result<Response> {
     let html = site.render_section(slug, extras)?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+fn serde_urlencoded_from_str(query: &str) -> Option<SectionQuery> {
+    Query::<SectionQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
+        .ok()
+        .map(|Query(q)| q)
 }
 
 fn see_other(location: &str) -> Response {

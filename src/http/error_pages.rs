@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::error::ErrorPage;
+use crate::pages::Site;
 
 pub async fn render_error_pages(
     State(state): State<AppState>,
@@ -22,14 +23,14 @@ pub async fn render_error_pages(
     }
     let status = response.status();
     if status == StatusCode::NOT_FOUND {
-        return not_found_response(&state);
+        return not_found_response(&state.site());
     }
     response
 }
 
 /// The site's 404 page.
-pub fn not_found_response(state: &AppState) -> Response {
-    let page = &state.site().not_found;
+pub fn not_found_response(site: &Site) -> Response {
+    let page = &site.not_found;
     (
         StatusCode::NOT_FOUND,
         [

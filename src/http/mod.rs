@@ -37,21 +37,26 @@ fn compression() -> CompressionLayer<impl Predicate> {
         .compress_when(DefaultPredicate::new().and(not_precompressed))
 }
 
-/// All routes plus layers: tracing outermost, so that every response (errors included) is
-/// logged once; then security headers, error pages, timeout and body limit.
+/// All routes plus layers. Tracing is outermost, so that every response (errors included)
+/// is logged once, then the security headers.
+///
+/// Pages served from memory take a short path: they need no body limit, timeout, error-page
+/// rewriting or per-request compression, and each of those layers costs time on every
+/// request (a timer, a boxed future, a wrapped body). Everything else gets all of them.
 pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
-    let routes = Router::new()
+    let cached = Router::new()
         .route("/", get(pages::show_page))
         .route("/guide", get(pages::show_page))
         .route("/guide/{slug}", get(comments::show_section))
-        .route("/guide/{slug}/comments", post(comments::submit_comment))
         .route("/sitemap.xml", get(pages::show_page))
         .route("/feed.xml", get(pages::show_page))
         .route("/robots.txt", get(pages::show_page))
+        .route("/static/{*path}", get(static_files::serve_asset));
+    let dynamic = Router::new()
+        .route("/guide/{slug}/comments", post(comments::submit_comment))
         .route("/search", get(search::search))
         .route("/healthz", get(health::healthz))
-        .route("/static/{*path}", get(static_files::serve_asset))
         .merge(crate::admin::router())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -63,9 +68,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error_pages::render_error_pages,
-        ));
-    let routes = routes.layer(compression());
-    security::with_headers(routes)
+        ))
+        .layer(compression());
+    security::with_headers(cached.merge(dynamic))
         .layer(trace::layer())
         .with_state(state)
 }

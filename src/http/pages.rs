@@ -11,9 +11,10 @@ use crate::pages::RenderedPage;
 
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
 pub async fn show_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    match state.site().page(uri.path()) {
+    let site = state.site();
+    match site.page(uri.path()) {
         Some(page) => cached_response(&page, &headers),
-        None => AppError::NotFound.into_response(),
+        None => super::error_pages::not_found_response(&site),
     }
 }
 

@@ -10,7 +10,8 @@ use tempfile::TempDir;
 /// Logs stay quiet unless `TEST_LOG` is set.
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var_os("TEST_LOG").is_some() {
-        smp_guide::telemetry::init(smp_guide::cli::LogFormat::Text);
+        // Logs are written until the test process exits.
+        std::mem::forget(smp_guide::telemetry::init(smp_guide::cli::LogFormat::Text));
     }
 });
 
