@@ -130,7 +130,7 @@ fn queue_meta(state: &AppState) -> crate::pages::PageMeta {
         title: format!("Moderation queue | {} admin", site.title),
         description: format!("Moderation for {}.", site.title),
         path: "/admin".into(),
-        canonical: format!("{}/admin", site.base_url),
+        canonical: Some(format!("{}/admin", site.base_url)),
         og_type: "website",
         json_ld: None,
         noindex: true,

@@ -73,7 +73,7 @@ fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
         title: format!("{title} | {} admin", site.title),
         description: format!("Moderation for {}.", site.title),
         path: path.to_owned(),
-        canonical: format!("{}{path}", site.base_url),
+        canonical: Some(format!("{}{path}", site.base_url)),
         og_type: "website",
         json_ld: None,
         noindex: true,

@@ -17,7 +17,8 @@ pub struct PageMeta {
     pub description: String,
     /// Request path, for `aria-current` and the canonical link.
     pub path: String,
-    pub canonical: String,
+    /// `None` where there is no page to point to (the 404 page).
+    pub canonical: Option<String>,
     /// OpenGraph type: `website` or `article`.
     pub og_type: &'static str,
     pub json_ld: Option<String>,
@@ -36,7 +37,7 @@ impl PageMeta {
             title,
             description: description.to_owned(),
             path: path.to_owned(),
-            canonical: format!("{}{path}", site.base_url),
+            canonical: Some(format!("{}{path}", site.base_url)),
             og_type: "website",
             json_ld: None,
             noindex: false,
@@ -312,6 +313,7 @@ impl<'a> NotFoundPage<'a> {
             "/404",
         );
         meta.noindex = true;
+        meta.canonical = None;
         Self {
             site: &guide.site,
             assets,

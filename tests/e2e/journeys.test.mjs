@@ -247,9 +247,9 @@ test('on a 360 px phone nothing scrolls sideways, taps are big enough and text i
         const inline = el.tagName === 'A' && getComputedStyle(el).display === 'inline' && el.closest('p, li, td, dd, figcaption');
         if (!inline && (r.height < 24 || r.width < 24)) problems.push(`small target ${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
       }
-      for (const el of document.querySelectorAll('main p, main li, main td, main label, main input, main textarea')) {
+      const text = 'main p, main li, main td, main th, main dt, main dd, main label, main input, main textarea, main figcaption, main button, main a, main .badge, footer p';
+      for (const el of document.querySelectorAll(text)) {
         const size = parseFloat(getComputedStyle(el).fontSize);
-        if (el.closest('.hint, .review, .footnote, .comment-meta, figcaption, .admin-facts, small')) continue;
         if (size < 16) problems.push(`small text ${size}px in ${el.tagName}: "${el.textContent.trim().slice(0, 30)}"`);
       }
       return problems;
@@ -262,5 +262,37 @@ test('on a 360 px phone nothing scrolls sideways, taps are big enough and text i
   await shot(page, 'section-phone');
   await go(page, '/guide/faq');
   await shot(page, 'faq-phone');
+  await page.close();
+});
+
+test('admin pages behind sign-in have valid HTML and no axe violations', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const axeSource = require('axe-core').source;
+  const page = await newPage();
+  await page.setBypassCSP(true); // only so that axe can be injected; the site's own pages need no script
+  await signIn(page);
+  const firstId = await page.$eval('.admin-comment', (c) => c.id.replace('comment-', '')).catch(() => null);
+  const paths = ['/admin', '/admin?status=approved', '/admin?status=spam', '/admin?status=trash'];
+  if (firstId) paths.push(`/admin/comments/${firstId}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smp-admin-html-'));
+  for (const [i, p] of paths.entries()) {
+    for (const viewport of [DESKTOP, PHONE]) {
+      await page.setViewport(viewport);
+      assert.equal(await go(page, p), 200, p);
+      await page.evaluate(axeSource);
+      const result = await page.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+      const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(violations, [], `axe on ${p} at ${viewport.width}px`);
+    }
+    // The Nu checker reads the bytes the server sent, not the live DOM.
+    const html = await page.evaluate(async (url) => (await fetch(url)).text(), BASE + p);
+    fs.writeFileSync(path.join(dir, `page${i}.html`), html);
+  }
+  const vnu = path.join(AUDIT_HOME, 'vnu', 'vnu.jar');
+  try {
+    execFileSync('java', ['-jar', vnu, '--errors-only', '--format', 'text', ...paths.map((_, i) => path.join(dir, `page${i}.html`))], { stdio: 'pipe' });
+  } catch (err) {
+    assert.fail(`HTML errors on admin pages:\n${err.stderr}${err.stdout}`);
+  }
   await page.close();
 });
