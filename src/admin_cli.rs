@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::admin::passwords;
-use crate::cli::{CommentsCommand, DatabaseArgs, ExportFormat, ModeratorCommand};
+use crate::cli::{CommentsCommand, DatabaseArgs, DbCommand, ExportFormat, ModeratorCommand};
 use crate::comments::{Comment, Event, Status, Store, open_store};
 use crate::config::{Config, ServeOverrides};
 
@@ -99,6 +99,30 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
                     .await?;
                 println!("erased {erased} comment(s)");
             }
+        }
+        Ok(())
+    })
+}
+
+pub fn db(command: DbCommand) -> ExitCode {
+    run(async move {
+        let (path, db, restoring) = match command {
+            DbCommand::Backup { path, db } => (path, db, false),
+            DbCommand::Restore { path, db } => (path, db, true),
+        };
+        let overrides = ServeOverrides {
+            database: db.database.clone(),
+            ..ServeOverrides::default()
+        };
+        let config = Config::load(db.config.as_deref(), overrides)?;
+        let database = crate::comments::database_path(&config.database)
+            .context("backup and restore work on SQLite databases (sqlite://PATH)")?;
+        if restoring {
+            crate::comments::restore(&path, &database).await?;
+            println!("restored {} from {}", database.display(), path.display());
+        } else {
+            crate::comments::backup(&database, &path).await?;
+            println!("backed up {} to {}", database.display(), path.display());
         }
         Ok(())
     })

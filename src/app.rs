@@ -137,11 +137,23 @@ pub struct Application {
     config: Arc<Config>,
     state: AppState,
     watch: crate::reload::Watch,
+    _server_lock: Option<comments::ServerLock>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
+        // A running server holds this lock so that `db restore` cannot pull the file away.
+        let server_lock = match comments::database_path(&config.database) {
+            Some(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                Some(comments::ServerLock::acquire(&path)?)
+            }
+            None => None,
+        };
         let store = comments::open_store(&config.database).await?;
         let site = load_site(&config, store.as_ref()).await?;
         let services = CommentServices {
@@ -185,6 +197,7 @@ impl Application {
             listener,
             router: build_app(state.clone()),
             watch: crate::reload::Watch::start(&state),
+            _server_lock: server_lock,
             config,
             state,
         })
@@ -215,25 +228,15 @@ impl Application {
         tracing::info!("listening on http://{}", self.local_addr());
         let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
         let reloading = tokio::spawn(self.watch.run(self.state.clone()));
-        let grace = self.config.shutdown_grace;
-        let stopping = Arc::new(tokio::sync::Notify::new());
-        let notify = stopping.clone();
-        let server = axum::serve(
+        let config = self.config.clone();
+        crate::server::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            &config.limits,
+            config.shutdown_grace,
+            shutdown,
         )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            notify.notify_one();
-        });
-        tokio::select! {
-            result = server => result.context("server error")?,
-            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
-                tracing::warn!("grace period of {grace:?} over: closing remaining connections");
-            }
-        }
+        .await;
         background.abort();
         reloading.abort();
         tracing::info!("stopped");

@@ -49,6 +49,25 @@ pub enum Command {
     /// Export or erase stored comments.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Back up or restore the SQLite database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Write a consistent copy of the database to PATH, while the server keeps running.
+    Backup {
+        path: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Replace the database with the backup at PATH (refused while a server runs on it).
+    Restore {
+        path: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 /// Where the database is: the same resolution as `serve`.

@@ -27,6 +27,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Reload when files in the content or static folder change (SIGHUP always works).
     pub watch_content: bool,
+    pub limits: Limits,
     pub comments: CommentSettings,
     /// Email to moderators when comments wait; `None` sends nothing.
     pub notify: Option<NotifySettings>,
@@ -70,6 +71,28 @@ fn default_smtp_port() -> u16 {
 
 fn default_batch_secs() -> u64 {
     60
+}
+
+/// The `[limits]` table: what one client may ask of the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Request line plus headers, in bytes; more gets 431.
+    pub max_header_bytes: usize,
+    /// Time a client gets to send its request headers; slower connections are closed.
+    pub header_timeout_secs: u64,
+    /// Connections served at once; further ones are closed at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_header_bytes: 16 * 1024,
+            header_timeout_secs: 10,
+            max_connections: 1024,
+        }
+    }
 }
 
 /// The `[comments]` table of the config file: moderation and anti-spam rules.
@@ -118,6 +141,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
             watch_content: true,
+            limits: Limits::default(),
             comments: CommentSettings::default(),
             notify: None,
         }
@@ -149,6 +173,8 @@ struct ConfigFile {
     request_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
     watch_content: Option<bool>,
+    #[serde(default)]
+    limits: Limits,
     #[serde(default)]
     comments: CommentSettings,
     notify: Option<NotifySettings>,
@@ -196,6 +222,7 @@ impl Config {
                 .shutdown_grace_secs
                 .map_or(defaults.shutdown_grace, Duration::from_secs),
             watch_content: file.watch_content.unwrap_or(defaults.watch_content),
+            limits: file.limits,
             comments: file.comments,
             notify: file.notify,
         })

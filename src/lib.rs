@@ -20,4 +20,5 @@ pub mod maintenance;
 pub mod notify;
 pub mod pages;
 pub mod reload;
+pub mod server;
 pub mod telemetry;

@@ -11,5 +11,6 @@ fn main() -> ExitCode {
         Command::Check(args) => smp_guide::cli::check(args),
         Command::Moderator(command) => smp_guide::admin_cli::moderator(command),
         Command::Comments(command) => smp_guide::admin_cli::comments(command),
+        Command::Db(command) => smp_guide::admin_cli::db(command),
     }
 }

@@ -15,7 +15,7 @@ pub use form::{
 };
 pub use preview::PreviewSigner;
 pub use spam::{SpamRules, Verdict};
-pub use sqlite::SqliteStore;
+pub use sqlite::{ServerLock, SqliteStore, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
 pub use store::{
     AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,

@@ -1,5 +1,5 @@
 //! The binary itself: `check`, start-up failures, logging and graceful shutdown.
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -634,4 +634,222 @@ fn check_prints_warnings_but_passes() {
             .any(|l| l.starts_with(&path) && l.contains("warning: the review was due")),
         "{stdout}"
     );
+}
+
+#[test]
+fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("smp.toml");
+    std::fs::write(
+        &config,
+        "shutdown_grace_secs = 5\n[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+    )
+    .unwrap();
+    let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let mut server = Server::start(&[
+        "--database",
+        &database,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let address = server.address.trim_start_matches("http://").to_owned();
+
+    // Background readers keep the server busy.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (address, stop) = (address.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut s) = std::net::TcpStream::connect(&address) else {
+                        break;
+                    };
+                    let _ = s.write_all(
+                        b"GET /guide/risks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    );
+                    let _ = s.read_to_end(&mut Vec::new());
+                }
+            })
+        })
+        .collect();
+
+    // A comment whose body is still arriving when SIGTERM comes.
+    let body = "comment=Sent+across+the+shutdown&author=Slow&email=slow%40example.com";
+    let mut upload = std::net::TcpStream::connect(&address).unwrap();
+    upload
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        upload,
+        "POST /guide/risks/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "new connections are refused once stopping"
+    );
+    upload.write_all(body[10..].as_bytes()).unwrap();
+    let mut response = vec![0u8; 128];
+    let n = upload.read(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response[..n]);
+    assert!(
+        response.starts_with("HTTP/1.1 303"),
+        "the in-flight request finished: {response}"
+    );
+
+    let status = server.wait_for_exit(Duration::from_secs(6));
+    assert!(status.success(), "exit status {status}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE author = 'Slow'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1, "the acknowledged comment is stored");
+    });
+}
+
+#[test]
+fn the_database_is_backed_up_online_and_restored_only_when_the_server_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_file = dir.path().join("live.db");
+    let database = format!("sqlite://{}", db_file.display());
+    let config = dir.path().join("smp.toml");
+    std::fs::write(
+        &config,
+        "[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+    )
+    .unwrap();
+    let mut server = Server::start(&[
+        "--database",
+        &database,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let post = |text: &str| {
+        let url = format!("{}/guide/risks/comments", server.address);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let fields = [
+            ("comment", text),
+            ("author", "Backup tester"),
+            ("email", "b@example.com"),
+        ];
+        runtime.block_on(async {
+            client
+                .post(url)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(post("In the backup"), 303);
+
+    let backup = dir.path().join("backup.db");
+    let made = binary()
+        .args(["db", "backup"])
+        .arg(&backup)
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert_eq!(post("After the backup"), 303, "the server kept running");
+    let again = binary()
+        .args(["db", "backup"])
+        .arg(&backup)
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let refused = binary()
+        .args(["db", "restore"])
+        .arg(&backup)
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("refusing to restore while the server is running")
+    );
+
+    server.signal("TERM");
+    assert!(server.wait_for_exit(Duration::from_secs(10)).success());
+    let not_a_backup = dir.path().join("junk.db");
+    std::fs::write(&not_a_backup, "not a database").unwrap();
+    let junk = binary()
+        .args(["db", "restore"])
+        .arg(&not_a_backup)
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(
+        !junk.status.success(),
+        "a file that is not a backup is refused"
+    );
+
+    let restored = binary()
+        .args(["db", "restore"])
+        .arg(&backup)
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM comments ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(bodies, ["In the backup"]);
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    });
+}
+
+#[test]
+fn two_servers_cannot_share_one_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("one.db").display());
+    let _first = Server::start(&["--database", &database]);
+    let second = binary()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", &database])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already running"));
 }

@@ -50,7 +50,7 @@ async fn odd_query_strings_never_cause_a_server_error() {
         "q=%",
         "q=a&q=b",
         "x=1",
-        &format!("q={}", "é".repeat(5000)),
+        &format!("q={}", "é".repeat(1500)),
     ] {
         let status = app.get(&format!("/search?{query}")).await.status().as_u16();
         assert!(status == 200 || status == 400, "{query}: {status}");

@@ -127,3 +127,47 @@ fn decoding_is_strict_about_utf8() {
     assert_eq!(decode_form(b"comment=\xff"), Err(FormError::InvalidUtf8));
     assert_eq!(decode_form(b"a=1&a=2").unwrap()["a"], "1");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Any bytes at all: decoding either fails cleanly or yields fields that parse
+        /// (or are refused) without panicking.
+        #[test]
+        fn no_body_makes_the_decoder_or_validator_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(fields) = decode_form(&body) {
+                let _ = NewComment::parse(&FormValues::from_fields(fields));
+            }
+        }
+
+        /// Form-shaped input with arbitrary Unicode, control characters and lengths.
+        #[test]
+        fn accepted_comments_always_satisfy_the_rules(
+            comment in "\\PC{0,40}|.{0,5010}",
+            author in "\\PC{0,120}",
+            email in "[a-z0-9.+-]{0,20}@?[a-z0-9.-]{0,20}",
+            url in "(https?://)?\\PC{0,30}",
+            parent in "-?[0-9]{0,4}|x",
+        ) {
+            let values = FormValues { comment, author, email, url, parent, honeypot: String::new() };
+            if let Ok(parsed) = NewComment::parse(&values) {
+                let chars = |s: &str| s.chars().count();
+                prop_assert!((1..=COMMENT_MAX).contains(&chars(&parsed.body)));
+                prop_assert!((1..=AUTHOR_MAX).contains(&chars(&parsed.author)));
+                prop_assert!(chars(&parsed.email) <= EMAIL_MAX);
+                prop_assert!(!parsed.body.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+                prop_assert!(!parsed.author.chars().any(char::is_control));
+                prop_assert_eq!(parsed.body.trim(), parsed.body.as_str());
+                if let Some(url) = &parsed.url {
+                    prop_assert!(url.starts_with("http://") || url.starts_with("https://"));
+                    prop_assert!(chars(url) <= URL_MAX);
+                }
+            }
+        }
+    }
+}

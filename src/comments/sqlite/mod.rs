@@ -14,7 +14,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlSafeStr};
 
 mod accounts;
+mod maintenance;
 mod moderation;
+
+pub use maintenance::{ServerLock, backup, database_path, restore};
 
 use crate::comments::store::{
     AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
@@ -214,6 +217,15 @@ impl CommentStore for SqliteStore {
 
     fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>> {
         Box::pin(async move {
+            let read = || {
+                sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM secrets WHERE name = ?")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+            };
+            // Read first, so that a server on a read-only database still starts.
+            if let Some(value) = read().await.map_err(store_error("reading a secret"))? {
+                return Ok(value);
+            }
             let mut fresh = vec![0u8; 32];
             getrandom::fill(&mut fresh)
                 .map_err(|err| StoreError::Other(anyhow::anyhow!("no randomness: {err}")))?;
@@ -224,11 +236,10 @@ impl CommentStore for SqliteStore {
                 .execute(&self.pool)
                 .await
                 .map_err(store_error("creating a secret"))?;
-            sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
-                .bind(name)
-                .fetch_one(&self.pool)
+            read()
                 .await
-                .map_err(store_error("reading a secret"))
+                .map_err(store_error("reading a secret"))?
+                .ok_or_else(|| StoreError::Other(anyhow::anyhow!("secret {name} vanished")))
         })
     }
 

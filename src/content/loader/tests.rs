@@ -254,3 +254,46 @@ fn drafts_are_left_out_and_cannot_be_linked_to() {
     write_section(dir.path(), "risks", 4, "See [soon](/guide/coming-soon).\n");
     assert_one_problem(dir.path(), "guide/risks.md:11:", "draft");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Whatever an editor saves, loading reports problems or succeeds: it never panics,
+        /// and every problem names a real line of a file.
+        #[test]
+        fn no_section_file_makes_the_loader_panic(front in "\\PC{0,200}", body in "\\PC{0,400}", fenced in any::<bool>()) {
+            let dir = valid_content();
+            let source = if fenced { format!("+++\n{front}\n+++\n{body}") } else { format!("{front}\n{body}") };
+            std::fs::write(dir.path().join("guide/risks.md"), &source).unwrap();
+            if let Err(problems) = load(dir.path(), &Assets::default()) {
+                for problem in problems {
+                    prop_assert!(problem.line >= 1);
+                    prop_assert!(!problem.message.is_empty());
+                }
+            }
+        }
+
+        /// Markdown bodies with the syntax editors use, in any combination.
+        #[test]
+        fn no_markdown_body_makes_rendering_panic(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    Just("## Heading\n".to_owned()), Just("# Top\n".to_owned()), Just("[^n]\n\n[^n]: note\n".to_owned()),
+                    Just("| a | b |\n|---|---|\n| 1 | 2 |\n".to_owned()), Just("![alt](/static/x.svg \"t\")\n".to_owned()),
+                    Just("[l](/guide/faq#q)\n".to_owned()), Just("{faq}\n".to_owned()), Just("<script>x</script>\n".to_owned()),
+                    "\\PC{0,40}".prop_map(|s| format!("{s}\n")),
+                ],
+                0..12,
+            ),
+        ) {
+            let dir = valid_content();
+            write_section(dir.path(), "risks", 4, &body.concat());
+            let _ = load(dir.path(), &Assets::default());
+        }
+    }
+}
