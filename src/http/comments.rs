@@ -138,23 +138,23 @@ pub async fn submit_comment(
             );
         }
     };
-    if let Some(parent_id) = comment.parent {
-        if !can_reply_to(&site, &slug, parent_id) {
-            let error = FieldError {
-                field: "parent",
-                message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
-            };
-            let mut values = values;
-            values.parent.clear();
-            return rerender(
-                &site,
-                &slug,
-                values,
-                vec![error],
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+    if let Some(parent_id) = comment.parent
+        && !can_reply_to(&site, &slug, parent_id)
+    {
+        let error = FieldError {
+            field: "parent",
+            message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
+        };
+        let mut values = values;
+        values.parent.clear();
+        return rerender(
+            &site,
+            &slug,
+            values,
+            vec![error],
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
 
     let client = ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies);

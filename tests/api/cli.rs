@@ -693,7 +693,7 @@ fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0()
         std::net::TcpStream::connect(&address).is_err(),
         "new connections are refused once stopping"
     );
-    upload.write_all(body[10..].as_bytes()).unwrap();
+    upload.write_all(&body.as_bytes()[10..]).unwrap();
     let mut response = vec![0u8; 128];
     let n = upload.read(&mut response).unwrap();
     let response = String::from_utf8_lossy(&response[..n]);
