@@ -335,6 +335,28 @@ fn load_sections(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<Lo
 
 fn load_section(path: PathBuf, assets: &Assets, problems: &mut Problems) -> Option<Loaded> {
     let source = read(&path, problems)?;
+    parse_section(path, &source, assets, problems)
+}
+
+/// Checks one section file's text on its own (front matter, Markdown, structured parts),
+/// without the checks that need the other files. For fuzzing and quick checks.
+pub fn check_section_text(source: &str) -> Vec<Problem> {
+    let mut problems = Problems::default();
+    parse_section(
+        PathBuf::from("section.md"),
+        source,
+        &Assets::default(),
+        &mut problems,
+    );
+    problems.0
+}
+
+fn parse_section(
+    path: PathBuf,
+    source: &str,
+    assets: &Assets,
+    problems: &mut Problems,
+) -> Option<Loaded> {
     let split = split_or_report(&path, &source, problems)?;
     let front: SectionFront = parse_or_report(&path, &split, problems)?;
     let key_line = |key: &str| front_matter::key_line(&split, key);

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use dates::{Day, human_date};
-pub use loader::{REQUIRED_SECTIONS, load};
+pub use loader::{REQUIRED_SECTIONS, check_section_text, load};
 pub use markdown::{Heading, Rendered, TextBlock, escape_html, slugify, split_at_structured};
 pub use search::{SearchHit, SearchIndex};
 
