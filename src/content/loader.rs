@@ -357,7 +357,7 @@ fn parse_section(
     assets: &Assets,
     problems: &mut Problems,
 ) -> Option<Loaded> {
-    let split = split_or_report(&path, &source, problems)?;
+    let split = split_or_report(&path, source, problems)?;
     let front: SectionFront = parse_or_report(&path, &split, problems)?;
     let key_line = |key: &str| front_matter::key_line(&split, key);
     let body_offset = source.len() - split.body.len();
@@ -391,7 +391,7 @@ fn parse_section(
     }
 
     let (body, found) = markdown::render(split.body, assets, RenderOptions::STANDALONE);
-    problems.markdown(&path, &source, body_offset, found);
+    problems.markdown(&path, source, body_offset, found);
     let prefix = format!("{}-", front.slug);
     let combined_opts = RenderOptions {
         id_prefix: &prefix,
@@ -402,7 +402,7 @@ fn parse_section(
     let mut links: Vec<(String, usize)> = body
         .links
         .iter()
-        .map(|(link, offset)| (link.clone(), line_of(&source, body_offset + offset)))
+        .map(|(link, offset)| (link.clone(), line_of(source, body_offset + offset)))
         .collect();
 
     if front
