@@ -16,6 +16,7 @@ use sqlx::{Row, SqlSafeStr};
 mod accounts;
 mod maintenance;
 mod moderation;
+mod writer;
 
 pub use maintenance::{ServerLock, backup, database_path, restore};
 
@@ -41,6 +42,7 @@ const MIGRATIONS: [(i64, &str, &str); 2] = [
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
@@ -70,7 +72,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate the database {path}"))?;
-        Ok(Self { pool })
+        Ok(Self { writer: writer::Writer::start(pool.clone()), pool })
     }
 }
 
@@ -114,9 +116,6 @@ pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
     }
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
-}
 
 pub(super) fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
     let status: String = row.try_get("status")?;
@@ -143,30 +142,7 @@ const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status,
 
 impl CommentStore for SqliteStore {
     fn insert(&self, c: StoredComment) -> StoreFuture<'_, InsertOutcome> {
-        Box::pin(async move {
-            let result = sqlx::query(
-                "INSERT INTO comments (section, parent_id, author, email, url, body, status, created_at, \
-                 client_hash, user_agent, flag_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&c.section)
-            .bind(c.parent_id)
-            .bind(&c.author)
-            .bind(&c.email)
-            .bind(&c.url)
-            .bind(&c.body)
-            .bind(c.status.as_str())
-            .bind(c.created_at)
-            .bind(&c.client_hash)
-            .bind(&c.user_agent)
-            .bind(&c.flag_reason)
-            .execute(&self.pool)
-            .await;
-            match result {
-                Ok(done) => Ok(InsertOutcome::Inserted(done.last_insert_rowid())),
-                Err(err) if is_unique_violation(&err) => Ok(InsertOutcome::Duplicate),
-                Err(err) => Err(store_error("storing a comment")(err)),
-            }
-        })
+        Box::pin(self.writer.insert(c))
     }
 
     fn get(&self, id: i64) -> StoreFuture<'_, Option<Comment>> {
