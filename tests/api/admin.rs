@@ -14,10 +14,11 @@ async fn signed_in() -> (TestApp, AdminSession) {
 async fn every_admin_route_is_refused_without_a_session() {
     let app = spawn_app().await;
     let id = app.pending_comment("risks", "Waiting", "Ann").await;
-    let routes: [(&str, String); 7] = [
+    let routes: [(&str, String); 8] = [
         ("GET", "/admin".into()),
         ("GET", "/admin?status=spam".into()),
         ("GET", format!("/admin/comments/{id}")),
+        ("GET", "/admin/preview/any-draft".into()),
         ("POST", "/admin/logout".into()),
         ("POST", format!("/admin/comments/{id}/approve")),
         ("POST", "/admin/comments/bulk".into()),

@@ -289,8 +289,13 @@ fn acknowledged_comments_survive_kill_9() {
         ]);
         let address = server.address.clone();
         let submitting = runtime.spawn(async move { submit_until_killed(&address, round).await });
-        // Kill at a different moment each round, while writes are in flight.
-        std::thread::sleep(Duration::from_millis(150 + 170 * round as u64));
+        // Kill at a random moment each round, while writes are in flight.
+        let jitter = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+            % 400;
+        std::thread::sleep(Duration::from_millis(100 + u64::from(jitter)));
         server.signal("KILL");
         server.wait_for_exit(Duration::from_secs(5));
         let acked = runtime.block_on(submitting).unwrap();

@@ -7,6 +7,7 @@ mod compression;
 mod editing;
 mod health;
 mod helpers;
+mod hostile;
 mod limits;
 mod notify;
 mod pages;

@@ -72,7 +72,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate the database {path}"))?;
-        Ok(Self { writer: writer::Writer::start(pool.clone()), pool })
+        Ok(Self {
+            writer: writer::Writer::start(pool.clone()),
+            pool,
+        })
     }
 }
 
@@ -115,7 +118,6 @@ pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
         StoreError::Other(anyhow::Error::new(err).context(context))
     }
 }
-
 
 pub(super) fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> {
     let status: String = row.try_get("status")?;

@@ -32,7 +32,10 @@ impl Writer {
     pub async fn insert(&self, comment: StoredComment) -> Result<InsertOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Unavailable("the comment writer has stopped".into());
-        self.tx.send((comment, reply)).await.map_err(|_| stopped())?;
+        self.tx
+            .send((comment, reply))
+            .await
+            .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -63,8 +66,14 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<(StoredComment, Reply)>) {
     }
 }
 
-async fn write_batch(pool: &SqlitePool, batch: &[(StoredComment, Reply)]) -> Result<Vec<InsertOutcome>, StoreError> {
-    let mut tx = pool.begin().await.map_err(store_error("starting to store comments"))?;
+async fn write_batch(
+    pool: &SqlitePool,
+    batch: &[(StoredComment, Reply)],
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(store_error("starting to store comments"))?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for (c, _) in batch {
         // ON CONFLICT DO NOTHING keeps a duplicate from aborting the others.
@@ -93,6 +102,8 @@ async fn write_batch(pool: &SqlitePool, batch: &[(StoredComment, Reply)]) -> Res
             InsertOutcome::Inserted(done.last_insert_rowid())
         });
     }
-    tx.commit().await.map_err(store_error("committing comments"))?;
+    tx.commit()
+        .await
+        .map_err(store_error("committing comments"))?;
     Ok(outcomes)
 }
