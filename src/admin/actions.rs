@@ -1,11 +1,9 @@
 //! Moderation actions: on one comment, in bulk, and answers from the editorial team.
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::queue::render_comment;
-use super::{Moderator, auth, first_values, read_form, safe_return_to};
+use super::{AdminForm, Moderator, safe_return_to};
 use crate::app::AppState;
 use crate::clock::now;
 use crate::comments::{Action, ActionOutcome, NewAnswer};
@@ -16,14 +14,11 @@ const MAX_BULK: usize = 200;
 
 pub async fn apply_moderation_action(
     State(state): State<AppState>,
-    moderator: Moderator,
     Path((id, action)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    AdminForm {
+        moderator, fields, ..
+    }: AdminForm,
 ) -> Result<Response> {
-    auth::check_same_origin(&state, &headers)?;
-    let fields = first_values(&read_form(&headers, &body)?);
-    auth::check_csrf(&moderator, &fields)?;
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     match apply(&state, &moderator, id, action).await? {
@@ -45,14 +40,12 @@ pub async fn apply_moderation_action(
 
 pub async fn apply_bulk_action(
     State(state): State<AppState>,
-    moderator: Moderator,
-    headers: HeaderMap,
-    body: Bytes,
+    AdminForm {
+        moderator,
+        pairs,
+        fields,
+    }: AdminForm,
 ) -> Result<Response> {
-    auth::check_same_origin(&state, &headers)?;
-    let pairs = read_form(&headers, &body)?;
-    let fields = first_values(&pairs);
-    auth::check_csrf(&moderator, &fields)?;
     let action = fields
         .get("action")
         .and_then(|a| Action::parse(a))
@@ -115,14 +108,11 @@ async fn apply(
 
 pub async fn answer_comment(
     State(state): State<AppState>,
-    moderator: Moderator,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    AdminForm {
+        moderator, fields, ..
+    }: AdminForm,
 ) -> Result<Response> {
-    auth::check_same_origin(&state, &headers)?;
-    let fields = first_values(&read_form(&headers, &body)?);
-    auth::check_csrf(&moderator, &fields)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let raw = fields.get("answer").cloned().unwrap_or_default();
     let text = match crate::comments::parse_comment_text(&raw) {

@@ -6,10 +6,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::auth::{self, Moderator};
+use super::auth;
 use super::passwords::verify_password;
 use super::views::LoginPage;
-use super::{first_values, read_form};
+use super::{AdminForm, first_values, read_form};
 use crate::app::AppState;
 use crate::clock::now;
 use crate::comments::{ClientAddress, client_hash};
@@ -123,12 +123,8 @@ pub async fn login(
 
 pub async fn logout(
     State(state): State<AppState>,
-    moderator: Moderator,
-    headers: HeaderMap,
-    body: Bytes,
+    AdminForm { moderator, .. }: AdminForm,
 ) -> Result<Response> {
-    auth::check_same_origin(&state, &headers)?;
-    auth::check_csrf(&moderator, &first_values(&read_form(&headers, &body)?))?;
     state.store.delete_session(moderator.token_hash()).await?;
     tracing::info!(moderator = %moderator.username, "signed out");
     let mut response = Redirect::to("/admin/login").into_response();

@@ -33,6 +33,46 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// A state-changing request from a signed-in moderator, checked once for every admin
+/// POST: a live session (else 303 to sign-in), from this site's own pages (`Origin` or
+/// `Referer`, else 403), with the session's CSRF token in the form (else 403).
+pub struct AdminForm {
+    pub moderator: Moderator,
+    /// Every field in order (bulk actions repeat `ids`).
+    pub pairs: Vec<(String, String)>,
+    /// The first value of each field.
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+impl axum::extract::FromRequest<AppState> for AdminForm {
+    type Rejection = crate::error::AppError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = request.into_parts();
+        let moderator = Moderator::from_request_parts(&mut parts, state).await?;
+        auth::check_same_origin(state, &parts.headers)?;
+        let body = axum::body::to_bytes(body, crate::http::MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                crate::error::AppError::BadRequest(
+                    "The form could not be read, or is too large.".into(),
+                )
+            })?;
+        let pairs = read_form(&parts.headers, &body)?;
+        let fields = first_values(&pairs);
+        auth::check_csrf(&moderator, &fields)?;
+        Ok(Self {
+            moderator,
+            pairs,
+            fields,
+        })
+    }
+}
+
 /// Reads an admin form body strictly (the same decoder as the comment form).
 fn read_form(
     headers: &axum::http::HeaderMap,

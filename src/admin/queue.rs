@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::Moderator;
-use super::views::{AdminComment, CommentPage, QueuePage, Tab, queue_url};
+use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
 use crate::app::AppState;
 use crate::comments::{QueueFilter, Status};
 use crate::error::{AppError, Result};
@@ -73,7 +73,7 @@ pub async fn show_queue(
     let view = QueuePage {
         site: &guide.site,
         assets: &site.assets,
-        meta: queue_meta(&state),
+        meta: admin_meta(&site.guide.site, "Moderation queue", "/admin"),
         guide,
         username: &moderator.username,
         csrf: &moderator.csrf_token,
@@ -121,20 +121,6 @@ pub async fn show_queue(
             .collect(),
     };
     html(view.render())
-}
-
-fn queue_meta(state: &AppState) -> crate::pages::PageMeta {
-    let site = state.site();
-    let site = &site.guide.site;
-    crate::pages::PageMeta {
-        title: format!("Moderation queue | {} admin", site.title),
-        description: format!("Moderation for {}.", site.title),
-        path: "/admin".into(),
-        canonical: Some(format!("{}/admin", site.base_url)),
-        og_type: "website",
-        json_ld: None,
-        noindex: true,
-    }
 }
 
 /// "3 comments approved." and the like, from the redirect's query.

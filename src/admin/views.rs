@@ -68,7 +68,8 @@ pub fn timestamp(at: i64) -> String {
     )
 }
 
-fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
+/// Page facts for an admin page: never indexed.
+pub fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
     PageMeta {
         title: format!("{title} | {} admin", site.title),
         description: format!("Moderation for {}.", site.title),
