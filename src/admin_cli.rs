@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::admin::passwords;
 use crate::cli::{CommentsCommand, DatabaseArgs, DbCommand, ExportFormat, ModeratorCommand};
+use crate::clock::rfc3339;
 use crate::comments::{Comment, Event, Status, Store, open_store};
 use crate::config::{Config, ServeOverrides};
 
@@ -110,12 +111,7 @@ pub fn db(command: DbCommand) -> ExitCode {
             DbCommand::Backup { path, db } => (path, db, false),
             DbCommand::Restore { path, db } => (path, db, true),
         };
-        let overrides = ServeOverrides {
-            database: db.database.clone(),
-            ..ServeOverrides::default()
-        };
-        let config = Config::load(db.config.as_deref(), overrides)?;
-        let database = crate::comments::database_path(&config.database)
+        let database = crate::comments::database_path(&database_url(&db)?)
             .context("backup and restore work on SQLite databases (sqlite://PATH)")?;
         if restoring {
             crate::comments::restore(&path, &database).await?;
@@ -148,13 +144,17 @@ fn run(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode 
     }
 }
 
-async fn open(db: &DatabaseArgs) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+/// The database URL as `serve` would resolve it: flag, environment, config file, default.
+fn database_url(db: &DatabaseArgs) -> anyhow::Result<String> {
     let overrides = ServeOverrides {
         database: db.database.clone(),
         ..ServeOverrides::default()
     };
-    let config = Config::load(db.config.as_deref(), overrides)?;
-    open_store(&config.database).await
+    Ok(Config::load(db.config.as_deref(), overrides)?.database)
+}
+
+async fn open(db: &DatabaseArgs) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    open_store(&database_url(db)?).await
 }
 
 /// A comment as exported: every stored field, with times in RFC 3339.
@@ -182,16 +182,6 @@ struct ExportedEvent<'a> {
     action: &'a str,
     moderator: &'a str,
     at: String,
-}
-
-fn rfc3339(at: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 fn exported<'a>(c: &'a Comment, events: Option<&'a [Event]>) -> Exported<'a> {

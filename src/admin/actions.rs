@@ -73,11 +73,24 @@ pub async fn apply_bulk_action(
         return Ok(Redirect::to(&with_notice(&back, "none", 0, 0)).into_response());
     }
     let (mut done, mut skipped) = (0, 0);
+    let mut changed_sections = Vec::new();
     for id in ids {
-        match apply(&state, &moderator, id, action).await? {
-            ActionOutcome::Done { .. } => done += 1,
+        match record(&state, &moderator, id, action).await? {
+            ActionOutcome::Done {
+                section,
+                public_change,
+            } => {
+                done += 1;
+                if public_change && !changed_sections.contains(&section) {
+                    changed_sections.push(section);
+                }
+            }
             ActionOutcome::NotFound | ActionOutcome::Refused(_) => skipped += 1,
         }
+    }
+    // Each changed page is rendered once, not once per comment.
+    for section in changed_sections {
+        state.refresh_section(&section).await;
     }
     Ok(Redirect::to(&with_notice(&back, action.as_str(), done, skipped)).into_response())
 }
@@ -89,19 +102,30 @@ async fn apply(
     id: i64,
     action: Action,
 ) -> Result<ActionOutcome> {
+    let outcome = record(state, moderator, id, action).await?;
+    if let ActionOutcome::Done {
+        section,
+        public_change: true,
+    } = &outcome
+    {
+        state.refresh_section(section).await;
+    }
+    Ok(outcome)
+}
+
+/// Applies one action (stored with its audit entry) without re-rendering anything.
+async fn record(
+    state: &AppState,
+    moderator: &Moderator,
+    id: i64,
+    action: Action,
+) -> Result<ActionOutcome> {
     let outcome = state
         .store
         .apply(id, action, &moderator.username, now())
         .await?;
-    if let ActionOutcome::Done {
-        section,
-        public_change,
-    } = &outcome
-    {
+    if matches!(outcome, ActionOutcome::Done { .. }) {
         tracing::info!(comment_id = id, action = %action, moderator = %moderator.username, "moderated");
-        if *public_change {
-            state.refresh_section(section).await;
-        }
     }
     Ok(outcome)
 }

@@ -58,8 +58,7 @@ impl AdminComment {
 
 /// `25 November 2026, 14:03 UTC`.
 pub fn timestamp(at: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = crate::clock::datetime(at);
     format!(
         "{}, {:02}:{:02} UTC",
         human_date(t.date()),

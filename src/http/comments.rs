@@ -39,12 +39,13 @@ pub async fn show_section(
         return Ok(super::error_pages::not_found_response(&site));
     };
     // The common case, kept free of parsing and allocation: the cached page.
-    let Some(raw_query) = uri.query() else {
+    if uri.query().is_none() {
         return Ok(cached_response(&page, &headers));
-    };
+    }
     let slug = uri.path().trim_start_matches("/guide/").to_owned();
     // A malformed query string is ignored: the reader still gets the page.
-    let query: SectionQuery = serde_urlencoded_from_str(raw_query).unwrap_or_default();
+    let query = Query::<SectionQuery>::try_from_uri(&uri)
+        .map_or_else(|_| SectionQuery::default(), |Query(q)| q);
     if query.reply.is_none() && query.pending.is_none() {
         return Ok(cached_response(&page, &headers));
     }
@@ -300,15 +301,7 @@ fn rerender(
     general_error: Option<String>,
     status: StatusCode,
 ) -> Result<Response> {
-    let reply_to = values.parent.parse::<i64>().ok().and_then(|id| {
-        site.threads(slug)
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| ReplyTarget {
-                id,
-                author: c.author.clone(),
-            })
-    });
+    let reply_to = reply_target(site, slug, Some(&values.parent));
     let extras = SectionExtras {
         form: CommentForm {
             values,
@@ -324,12 +317,6 @@ fn rerender(
 fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -> Result<Response> {
     let html = site.render_section(slug, extras)?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
-}
-
-fn serde_urlencoded_from_str(query: &str) -> Option<SectionQuery> {
-    Query::<SectionQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
-        .ok()
-        .map(|Query(q)| q)
 }
 
 fn see_other(location: &str) -> Response {

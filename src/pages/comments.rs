@@ -25,11 +25,8 @@ pub struct PublicComment {
 
 impl PublicComment {
     pub fn from_comment(comment: &Comment) -> Self {
-        let created = time::OffsetDateTime::from_unix_timestamp(comment.created_at)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let datetime = created
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let created = crate::clock::datetime(comment.created_at);
+        let datetime = crate::clock::rfc3339(comment.created_at);
         Self {
             id: comment.id,
             author: comment.author.clone(),

@@ -160,29 +160,13 @@ impl<'a> SectionPage<'a> {
         extras: &'a SectionExtras,
     ) -> Self {
         let section = &guide.sections[index];
-        let mut meta = PageMeta::new(
-            &guide.site,
-            &section.title,
-            &section.description,
-            &section.path(),
-        );
-        meta.og_type = "article";
-        meta.json_ld = Some(json_ld::section(guide, section));
-        Self {
-            site: &guide.site,
-            assets,
-            meta,
-            section,
-            body: SectionBody::standalone(section),
-            toc: section.toc(),
-            position: index + 1,
-            total: guide.sections.len(),
-            prev: index.checked_sub(1).map(|i| &guide.sections[i]),
-            next: guide.sections.get(index + 1),
-            threads,
-            comment_count: super::comments::count(threads),
-            extras,
-        }
+        let mut page = Self::build(guide, assets, section, threads, extras);
+        page.meta.og_type = "article";
+        page.meta.json_ld = Some(json_ld::section(guide, section));
+        page.position = index + 1;
+        page.prev = index.checked_sub(1).map(|i| &guide.sections[i]);
+        page.next = guide.sections.get(index + 1);
+        page
     }
 
     /// A draft, as a signed-in moderator previews it: no neighbours, no comments, and a
@@ -193,17 +177,28 @@ impl<'a> SectionPage<'a> {
         section: &'a Section,
         extras: &'a SectionExtras,
     ) -> Self {
-        let mut meta = PageMeta::new(
-            &guide.site,
-            &section.title,
-            &section.description,
-            &section.path(),
-        );
-        meta.noindex = true;
+        let mut page = Self::build(guide, assets, section, &[], extras);
+        page.meta.noindex = true;
+        page
+    }
+
+    /// What every section page has; `position` 0 means "not in the reading order".
+    fn build(
+        guide: &'a Guide,
+        assets: &'a Assets,
+        section: &'a Section,
+        threads: &'a [PublicComment],
+        extras: &'a SectionExtras,
+    ) -> Self {
         Self {
             site: &guide.site,
             assets,
-            meta,
+            meta: PageMeta::new(
+                &guide.site,
+                &section.title,
+                &section.description,
+                &section.path(),
+            ),
             section,
             body: SectionBody::standalone(section),
             toc: section.toc(),
@@ -211,8 +206,8 @@ impl<'a> SectionPage<'a> {
             total: guide.sections.len(),
             prev: None,
             next: None,
-            threads: &[],
-            comment_count: 0,
+            threads,
+            comment_count: super::comments::count(threads),
             extras,
         }
     }
