@@ -111,8 +111,10 @@ pub fn db(command: DbCommand) -> ExitCode {
             DbCommand::Backup { path, db } => (path, db, false),
             DbCommand::Restore { path, db } => (path, db, true),
         };
-        let database = crate::comments::database_path(&database_url(&db)?)
-            .context("backup and restore work on SQLite databases (sqlite://PATH)")?;
+        let database = crate::comments::database_path(&database_url(&db)?).context(
+            "backup and restore work on SQLite databases (sqlite://PATH); back up \
+                 PostgreSQL with pg_dump (see docs/DEPLOYMENT.md)",
+        )?;
         if restoring {
             crate::comments::restore(&path, &database).await?;
             println!("restored {} from {}", database.display(), path.display());

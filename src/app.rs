@@ -155,6 +155,10 @@ impl Application {
             None => None,
         };
         let store = comments::open_store(&config.database).await?;
+        tracing::info!(
+            database = %comments::shown_database_url(&config.database),
+            "database ready"
+        );
         let site = load_site(&config, store.as_ref()).await?;
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),

@@ -73,7 +73,7 @@ pub enum DbCommand {
 /// Where the database is: the same resolution as `serve`.
 #[derive(Debug, Default, Args)]
 pub struct DatabaseArgs {
-    /// Database URL: sqlite://PATH.
+    /// Database URL: sqlite://PATH (the default) or postgres://USER@HOST/DATABASE.
     #[arg(long, env = "SMP_GUIDE_DATABASE")]
     pub database: Option<String>,
     /// Optional TOML config file naming the database.
@@ -143,7 +143,7 @@ pub struct ServeArgs {
     /// Folder holding site.toml, home.md and guide/*.md.
     #[arg(long, env = "SMP_GUIDE_CONTENT")]
     pub content: Option<PathBuf>,
-    /// Database URL: sqlite://PATH.
+    /// Database URL: sqlite://PATH (the default) or postgres://USER@HOST/DATABASE.
     #[arg(long, env = "SMP_GUIDE_DATABASE")]
     pub database: Option<String>,
     /// Optional TOML config file; flags and environment variables override it.

@@ -2,8 +2,10 @@
 //! signed links to a reader's own pending comment, and durable storage behind a trait.
 mod flood;
 mod form;
+mod postgres;
 mod preview;
 mod spam;
+mod sql;
 mod sqlite;
 mod status;
 mod store;
@@ -13,6 +15,8 @@ pub use form::{
     CommentForm, FieldError, FormError, FormValues, NewComment, decode_form, decode_pairs,
     parse_comment_text,
 };
+pub use postgres::PostgresStore;
+use postgres::redact as redact_database_url;
 pub use preview::PreviewSigner;
 pub use spam::{SpamRules, Verdict};
 pub use sqlite::{ServerLock, SqliteStore, backup, database_path, restore};
@@ -26,12 +30,27 @@ pub use store::{
 pub trait Store: CommentStore + AccountStore {}
 impl<T: CommentStore + AccountStore> Store for T {}
 
-/// Opens the store named by a database URL (`sqlite://PATH`), creating and migrating it.
+/// Opens the store named by a database URL, `sqlite://PATH` or `postgres://...`, creating
+/// (SQLite) and migrating it.
 pub async fn open_store(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     match url.split_once("://") {
         Some(("sqlite", path)) => Ok(std::sync::Arc::new(SqliteStore::open(path).await?)),
+        Some(("postgres" | "postgresql", _)) => {
+            Ok(std::sync::Arc::new(PostgresStore::open(url).await?))
+        }
         _ => anyhow::bail!(
-            "unsupported database URL {url:?}: expected sqlite://PATH (for example sqlite://data/smp-guide.db)"
+            "unsupported database URL {:?}: expected sqlite://PATH (for example \
+             sqlite://data/smp-guide.db) or postgres://USER@HOST/DATABASE",
+            shown_database_url(url)
         ),
+    }
+}
+
+/// A database URL as it may appear in messages and logs: without its password.
+pub fn shown_database_url(url: &str) -> String {
+    if url.starts_with("sqlite://") {
+        url.to_owned()
+    } else {
+        redact_database_url(url)
     }
 }

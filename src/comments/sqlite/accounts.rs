@@ -15,7 +15,7 @@ impl SqliteStore {
     ) -> Result<bool> {
         let mut tx = self
             .pool
-            .begin()
+            .begin_with(super::BEGIN_WRITE)
             .await
             .map_err(store_error("starting an account change"))?;
         let updated = sqlx::query("UPDATE moderators SET password_hash = ? WHERE username = ?")
@@ -121,7 +121,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn mark_session_seen(&self, token_hash: &str, at: i64) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE token_hash = ?")
             .bind(at)
             .bind(token_hash)
             .execute(&self.pool)

@@ -1,17 +1,15 @@
 //! The SQLite backend: one file, WAL mode, `synchronous=FULL` so that an acknowledged
 //! comment survives a crash or power cut, and a busy timeout for concurrent writers.
-use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, SqlSafeStr};
 
 mod accounts;
 mod maintenance;
@@ -20,6 +18,7 @@ mod writer;
 
 pub use maintenance::{ServerLock, backup, database_path, restore};
 
+use crate::comments::sql::{self, COLUMNS};
 use crate::comments::store::{
     AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
     NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoreFuture, StoredComment,
@@ -39,6 +38,11 @@ const MIGRATIONS: [(i64, &str, &str); 2] = [
         include_str!("../migrations/sqlite/0002_moderation.sql"),
     ),
 ];
+
+/// Every transaction that writes takes the write lock up front. A deferred transaction
+/// that reads first and writes later cannot wait for a concurrent writer (SQLite answers
+/// "database is locked" at once), so two moderators acting together would see an error.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -68,7 +72,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the database {path}"))?;
-        migrator()
+        sql::migrator(&MIGRATIONS)
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate the database {path}"))?;
@@ -77,23 +81,6 @@ impl SqliteStore {
             pool,
         })
     }
-}
-
-fn migrator() -> Migrator {
-    Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|(version, name, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Borrowed(*name),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect(),
-    )
 }
 
 /// Maps SQLite's "cannot write now" codes to [`StoreError::Unavailable`].
@@ -109,11 +96,8 @@ pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
                 return StoreError::Unavailable(format!("{context}: {db}"));
             }
         }
-        if matches!(
-            err,
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-        ) {
-            return StoreError::Unavailable(format!("{context}: {err}"));
+        if let Some(unavailable) = sql::unavailable(context, &err) {
+            return unavailable;
         }
         StoreError::Other(anyhow::Error::new(err).context(context))
     }
@@ -138,9 +122,6 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> 
         editorial: row.try_get::<i64, _>("editorial")? != 0,
     })
 }
-
-const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status, created_at, client_hash, \
-     user_agent, flag_reason, editorial";
 
 impl CommentStore for SqliteStore {
     fn insert(&self, c: StoredComment) -> StoreFuture<'_, InsertOutcome> {

@@ -2,7 +2,8 @@
 //! erasure, and the page revisions that tell every instance what to re-render.
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
-use super::{COLUMNS, SqliteStore, comment_from_row, store_error};
+use super::{SqliteStore, comment_from_row, store_error};
+use crate::comments::sql::{COLUMNS, counts_in_order, distinct_sections, like_pattern};
 use crate::comments::store::{
     ActionOutcome, Comment, Event, NewAnswer, QueueFilter, QueuePage, StoreError,
 };
@@ -12,10 +13,7 @@ type Result<T> = std::result::Result<T, StoreError>;
 
 impl SqliteStore {
     pub(super) async fn queue_page(&self, filter: &QueueFilter) -> Result<QueuePage> {
-        let pattern = filter
-            .text
-            .as_deref()
-            .map(|t| format!("%{}%", escape_like(&t.to_lowercase())));
+        let pattern = filter.text.as_deref().map(like_pattern);
         let condition = "status = ?1 AND (?2 IS NULL OR section = ?2) AND (?3 IS NULL OR \
              lower(author) LIKE ?3 ESCAPE '\\' OR lower(email) LIKE ?3 ESCAPE '\\' OR \
              lower(coalesce(url, '')) LIKE ?3 ESCAPE '\\' OR lower(body) LIKE ?3 ESCAPE '\\')";
@@ -53,14 +51,9 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error("counting comments"))?;
-        let mut counts: Vec<(Status, i64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-        for row in rows {
-            let status: String = row.get("status");
-            if let Some(entry) = counts.iter_mut().find(|(s, _)| s.as_str() == status) {
-                entry.1 = row.get("n");
-            }
-        }
-        Ok(counts)
+        Ok(counts_in_order(
+            rows.iter().map(|row| (row.get("status"), row.get("n"))),
+        ))
     }
 
     pub(super) async fn apply_action(
@@ -72,7 +65,7 @@ impl SqliteStore {
     ) -> Result<ActionOutcome> {
         let mut tx = self
             .pool
-            .begin()
+            .begin_with(super::BEGIN_WRITE)
             .await
             .map_err(store_error("starting a moderation action"))?;
         let row = sqlx::query("SELECT status, section FROM comments WHERE id = ?")
@@ -144,7 +137,7 @@ impl SqliteStore {
     pub(super) async fn publish_answer(&self, answer: NewAnswer) -> Result<Option<(i64, String)>> {
         let mut tx = self
             .pool
-            .begin()
+            .begin_with(super::BEGIN_WRITE)
             .await
             .map_err(store_error("starting an answer"))?;
         let parent = sqlx::query("SELECT section, parent_id FROM comments WHERE id = ?")
@@ -216,7 +209,7 @@ impl SqliteStore {
     pub(super) async fn erase_by_email(&self, email: &str, actor: &str, at: i64) -> Result<u64> {
         let mut tx = self
             .pool
-            .begin()
+            .begin_with(super::BEGIN_WRITE)
             .await
             .map_err(store_error("starting an erasure"))?;
         let rows =
@@ -227,12 +220,12 @@ impl SqliteStore {
                 .map_err(store_error("finding comments to erase"))?;
         let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
         delete_keeping_replies(&mut tx, &ids).await?;
-        let mut sections: Vec<String> = rows
-            .iter()
-            .filter(|r| r.get::<&str, _>("status") == "approved")
-            .map(|r| r.get("section"))
-            .collect();
-        sections.dedup();
+        let sections = distinct_sections(
+            rows.iter()
+                .filter(|r| r.get::<&str, _>("status") == "approved")
+                .map(|r| r.get("section"))
+                .collect(),
+        );
         for id in &ids {
             record_event(&mut tx, *id, "erase", actor, at).await?;
         }
@@ -261,9 +254,7 @@ impl SqliteStore {
             .await
             .map_err(store_error("reading page revisions"))?;
         let latest = rows.last().map_or(since, |r| r.get("id"));
-        let mut sections: Vec<String> = rows.iter().map(|r| r.get("section")).collect();
-        sections.sort();
-        sections.dedup();
+        let sections = distinct_sections(rows.iter().map(|r| r.get("section")).collect());
         Ok((latest, sections))
     }
 }
@@ -317,11 +308,4 @@ pub(super) async fn record_revision(
         .await
         .map_err(store_error("recording a page revision"))?;
     Ok(())
-}
-
-/// Escapes `%`, `_` and `\` so that a search for them matches them literally.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

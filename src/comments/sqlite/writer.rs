@@ -71,7 +71,7 @@ async fn write_batch(
     batch: &[(StoredComment, Reply)],
 ) -> Result<Vec<InsertOutcome>, StoreError> {
     let mut tx = pool
-        .begin()
+        .begin_with(super::BEGIN_WRITE)
         .await
         .map_err(store_error("starting to store comments"))?;
     let mut outcomes = Vec::with_capacity(batch.len());

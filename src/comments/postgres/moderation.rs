@@ -1,0 +1,317 @@
+//! Moderation queries: the queue, actions with their audit trail, answers, export and
+//! erasure, and the page revisions that tell every instance what to re-render.
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+
+use super::{PostgresStore, comments_from_rows, store_error};
+use crate::comments::sql::{COLUMNS, counts_in_order, distinct_sections, like_pattern};
+use crate::comments::store::{
+    ActionOutcome, Comment, Event, NewAnswer, QueueFilter, QueuePage, StoreError,
+};
+use crate::comments::{Action, Status};
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+impl PostgresStore {
+    pub(super) async fn queue_page(&self, filter: &QueueFilter) -> Result<QueuePage> {
+        let pattern = filter.text.as_deref().map(like_pattern);
+        let condition = "status = $1 AND ($2::text IS NULL OR section = $2) AND ($3::text IS NULL OR \
+             lower(author) LIKE $3 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\' OR \
+             lower(coalesce(url, '')) LIKE $3 ESCAPE '\\' OR lower(body) LIKE $3 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM comments WHERE {condition}"
+        )))
+        .bind(filter.status.as_str())
+        .bind(&filter.section)
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error("counting the queue"))?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM comments WHERE {condition} ORDER BY id DESC LIMIT $4 OFFSET $5"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(filter.status.as_str())
+            .bind(&filter.section)
+            .bind(&pattern)
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error("reading the queue"))?;
+        Ok(QueuePage {
+            comments: comments_from_rows(&rows)?,
+            total,
+        })
+    }
+
+    pub(super) async fn status_counts(&self) -> Result<Vec<(Status, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM comments GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error("counting comments"))?;
+        Ok(counts_in_order(
+            rows.iter().map(|row| (row.get("status"), row.get("n"))),
+        ))
+    }
+
+    pub(super) async fn apply_action(
+        &self,
+        id: i64,
+        action: Action,
+        moderator: &str,
+        at: i64,
+    ) -> Result<ActionOutcome> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(store_error("starting a moderation action"))?;
+        // FOR UPDATE: two moderators acting on one comment from two instances take turns,
+        // and the second sees the first one's result.
+        let row = sqlx::query("SELECT status, section FROM comments WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error("reading a comment"))?;
+        let Some(row) = row else {
+            return Ok(ActionOutcome::NotFound);
+        };
+        let from = Status::parse(row.get::<&str, _>("status")).unwrap_or(Status::Pending);
+        let section: String = row.get("section");
+        let to = match action.target(from) {
+            Ok(to) => to,
+            Err(refused) => return Ok(ActionOutcome::Refused(refused)),
+        };
+        match to {
+            Some(to) => {
+                sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
+                    .bind(to.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error("changing a comment's state"))?;
+            }
+            None => delete_keeping_replies(&mut tx, &[id]).await?,
+        }
+        record_events(&mut tx, &[id], action.as_str(), moderator, at).await?;
+        let public_change = from == Status::Approved || to == Some(Status::Approved);
+        if public_change {
+            record_revisions(&mut tx, std::slice::from_ref(&section), at).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(store_error("saving a moderation action"))?;
+        Ok(ActionOutcome::Done {
+            section,
+            public_change,
+        })
+    }
+
+    pub(super) async fn audit_trail(&self, ids: &[i64]) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT comment_id, action, moderator, at FROM comment_events \
+             WHERE comment_id = ANY($1) ORDER BY id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error("reading the audit trail"))?;
+        Ok(rows
+            .iter()
+            .map(|row| Event {
+                comment_id: row.get("comment_id"),
+                action: row.get("action"),
+                moderator: row.get("moderator"),
+                at: row.get("at"),
+            })
+            .collect())
+    }
+
+    pub(super) async fn publish_answer(&self, answer: NewAnswer) -> Result<Option<(i64, String)>> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(store_error("starting an answer"))?;
+        // FOR SHARE: the comment cannot be deleted while its answer is being published.
+        let parent = sqlx::query("SELECT section, parent_id FROM comments WHERE id = $1 FOR SHARE")
+            .bind(answer.parent_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error("reading a comment"))?;
+        let Some(parent) = parent else {
+            return Ok(None);
+        };
+        let section: String = parent.get("section");
+        // Threads are one level deep: an answer to a reply joins the reply's thread.
+        let thread = parent
+            .get::<Option<i64>, _>("parent_id")
+            .unwrap_or(answer.parent_id);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (section, parent_id, author, email, body, status, created_at, editorial) \
+             VALUES ($1, $2, $3, '', $4, 'approved', $5, true) RETURNING id",
+        )
+        .bind(&section)
+        .bind(thread)
+        .bind(&answer.author)
+        .bind(&answer.body)
+        .bind(answer.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|err| {
+            if matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation()) {
+                StoreError::Other(anyhow::anyhow!("the same answer is already published"))
+            } else {
+                store_error("publishing an answer")(err)
+            }
+        })?;
+        record_events(
+            &mut tx,
+            &[answer.parent_id],
+            "answer",
+            &answer.moderator,
+            answer.created_at,
+        )
+        .await?;
+        record_revisions(&mut tx, std::slice::from_ref(&section), answer.created_at).await?;
+        tx.commit().await.map_err(store_error("saving an answer"))?;
+        Ok(Some((id, section)))
+    }
+
+    pub(super) async fn export_comments(
+        &self,
+        status: Option<Status>,
+        email: Option<&str>,
+    ) -> Result<Vec<Comment>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM comments WHERE ($1::text IS NULL OR status = $1) \
+             AND ($2::text IS NULL OR lower(email) = lower($2)) ORDER BY id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(status.map(Status::as_str))
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error("exporting comments"))?;
+        comments_from_rows(&rows)
+    }
+
+    pub(super) async fn erase_by_email(&self, email: &str, actor: &str, at: i64) -> Result<u64> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(store_error("starting an erasure"))?;
+        let rows = sqlx::query(
+            "SELECT id, section, status FROM comments WHERE lower(email) = lower($1) FOR UPDATE",
+        )
+        .bind(email)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store_error("finding comments to erase"))?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
+        delete_keeping_replies(&mut tx, &ids).await?;
+        let sections = distinct_sections(
+            rows.iter()
+                .filter(|r| r.get::<&str, _>("status") == "approved")
+                .map(|r| r.get("section"))
+                .collect(),
+        );
+        record_events(&mut tx, &ids, "erase", actor, at).await?;
+        record_revisions(&mut tx, &sections, at).await?;
+        tx.commit()
+            .await
+            .map_err(store_error("saving an erasure"))?;
+        Ok(ids.len() as u64)
+    }
+
+    pub(super) async fn clear_hashes(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE comments SET client_hash = NULL WHERE created_at < $1 AND client_hash IS NOT NULL",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error("clearing old client hashes"))?;
+        Ok(done.rows_affected())
+    }
+
+    pub(super) async fn changed_sections(&self, since: i64) -> Result<(i64, Vec<String>)> {
+        let rows = sqlx::query("SELECT id, section FROM page_revisions WHERE id > $1 ORDER BY id")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error("reading page revisions"))?;
+        let latest = rows.last().map_or(since, |r| r.get("id"));
+        let sections = distinct_sections(rows.iter().map(|r| r.get("section")).collect());
+        Ok((latest, sections))
+    }
+}
+
+/// Deletes comments; replies by other people under them become top-level comments.
+async fn delete_keeping_replies(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE comments SET parent_id = NULL WHERE parent_id = ANY($1) AND NOT (id = ANY($1))",
+    )
+    .bind(ids)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error("detaching replies"))?;
+    sqlx::query("DELETE FROM comments WHERE id = ANY($1)")
+        .bind(ids)
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error("deleting comments"))?;
+    Ok(())
+}
+
+async fn record_events(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &[i64],
+    action: &str,
+    moderator: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO comment_events (comment_id, action, moderator, at) \
+         SELECT id, $2, $3, $4 FROM unnest($1::bigint[]) AS id",
+    )
+    .bind(ids)
+    .bind(action)
+    .bind(moderator)
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error("recording the audit trail"))?;
+    Ok(())
+}
+
+/// Records that these sections changed. Other instances read revisions by id, newest last;
+/// a sequence hands out ids before commit, so without the lock an instance could read id
+/// 11 while id 10 is still uncommitted, and skip it for good. The lock (which readers do not
+/// wait for) makes revisions commit in id order; it is held only from here to the commit.
+async fn record_revisions(
+    tx: &mut Transaction<'_, Postgres>,
+    sections: &[String],
+    at: i64,
+) -> Result<()> {
+    if sections.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("LOCK TABLE page_revisions IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error("ordering page revisions"))?;
+    sqlx::query(
+        "INSERT INTO page_revisions (section, at) SELECT section, $2 FROM unnest($1::text[]) AS section",
+    )
+    .bind(sections)
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error("recording a page revision"))?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Several instances behind a load balancer: two real servers on one PostgreSQL database.
+//! Skipped, with a notice, when no PostgreSQL server can be had (see `postgres.rs`).
+use std::time::{Duration, Instant};
+
+use smp_guide::comments::{QueueFilter, Status};
+
+use crate::helpers::{TestApp, assert_redirects_to, form, spawn_app_with};
+use crate::postgres::fresh_database;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Two servers sharing one fresh PostgreSQL database.
+async fn two_instances() -> Option<(TestApp, TestApp)> {
+    let url = fresh_database().await?;
+    let first = spawn_app_with(|c| c.database = url.clone()).await;
+    let second = spawn_app_with(|c| c.database = url.clone()).await;
+    Some((first, second))
+}
+
+async fn pending_ids(app: &TestApp) -> Vec<i64> {
+    let filter = QueueFilter {
+        status: Status::Pending,
+        section: None,
+        text: None,
+        offset: 0,
+        limit: 50,
+    };
+    let page = app.state.store.queue(&filter).await.unwrap();
+    page.comments.iter().map(|c| c.id).collect()
+}
+
+/// Polls `path` on `app` until its body contains `text`; returns how long that took.
+async fn wait_for_text(app: &TestApp, path: &str, text: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if app.get_html(path).await.contains(text) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{path} on {} did not show {text:?} within {limit:?}",
+            app.address
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comment_posted_on_one_instance_and_approved_on_another_shows_on_both() {
+    let Some((first, second)) = two_instances().await else {
+        return;
+    };
+    let text = "Posted to the first instance, approved on the second.";
+    let response = first
+        .post_comment("risks", &form(text, "Ana", "ana@example.com"))
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let ids = pending_ids(&second).await;
+    assert_eq!(ids.len(), 1, "the second instance sees the pending comment");
+    assert!(!second.get_html("/guide/risks").await.contains(text));
+
+    // Signed in on the first instance; the same cookie acts on the second.
+    first.add_moderator("mia", PASSWORD).await;
+    let session = first.login_as_moderator("mia", PASSWORD).await;
+    let queue = second.admin_get(&session, "/admin").await;
+    assert_eq!(queue.status().as_u16(), 200);
+    assert!(queue.text().await.unwrap().contains(text));
+    let approved = second
+        .admin_post(
+            &session,
+            &format!("/admin/comments/{}/approve", ids[0]),
+            &[],
+        )
+        .await;
+    assert_eq!(approved.status().as_u16(), 303);
+
+    assert!(second.get_html("/guide/risks").await.contains(text));
+    let waited = wait_for_text(&first, "/guide/risks", text, Duration::from_secs(2)).await;
+    eprintln!("the first instance showed the approval after {waited:?}");
+
+    // The audit trail names the moderator, whichever instance they used.
+    let events = first.state.store.events(&ids).await.unwrap();
+    assert_eq!(
+        (events[0].action.as_str(), events[0].moderator.as_str()),
+        ("approve", "mia")
+    );
+
+    // Signing out on one instance ends the session on both.
+    let logout = second.admin_post(&session, "/admin/logout", &[]).await;
+    assert_eq!(logout.status().as_u16(), 303);
+    for app in [&first, &second] {
+        assert_redirects_to(&app.admin_get(&session, "/admin").await, "/admin/login");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_throttling_counts_failures_on_every_instance() {
+    let Some((first, second)) = two_instances().await else {
+        return;
+    };
+    first.add_moderator("mia", PASSWORD).await;
+    // Five failures spread over both instances throttle the account on both.
+    for app in [&first, &second, &first, &second, &first] {
+        let response = app.post_login("mia", "wrong password").await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    for app in [&first, &second] {
+        let response = app.post_login("mia", PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 429, "{}", app.address);
+        assert!(response.headers().contains_key("retry-after"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_readers_pending_comment_link_works_on_every_instance() {
+    let Some((first, second)) = two_instances().await else {
+        return;
+    };
+    let text = "Only I should see this while it waits.";
+    let response = first
+        .post_comment("faq", &form(text, "Ana", "ana@example.com"))
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    // The signing key is shared through the database, so the balancer may send the
+    // redirect to either instance.
+    for app in [&first, &second] {
+        assert!(
+            app.get_html(&location).await.contains(text),
+            "{}",
+            app.address
+        );
+        assert!(!app.get_html("/guide/faq").await.contains(text));
+    }
+}
+
+#[test]
+fn the_command_line_manages_a_postgres_database() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(url) = runtime.block_on(fresh_database()) else {
+        return;
+    };
+    let binary = env!("CARGO_BIN_EXE_smp-guide");
+    let mut add = std::process::Command::new(binary)
+        .args([
+            "moderator",
+            "add",
+            "mia",
+            "--password-stdin",
+            "--database",
+            &url,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), PASSWORD.as_bytes()).unwrap();
+    let added = add.wait_with_output().unwrap();
+    assert!(added.status.success());
+    let list = std::process::Command::new(binary)
+        .args(["moderator", "list", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("mia\t"));
+    let backup = std::process::Command::new(binary)
+        .args(["db", "backup", "/tmp/never-written.db", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(!backup.status.success());
+    assert!(String::from_utf8_lossy(&backup.stderr).contains("pg_dump"));
+    // A wrong password is refused without printing it.
+    let wrong = "postgres://smp:hunter2@nowhere.invalid:5432/smp";
+    let refused = std::process::Command::new(binary)
+        .args(["moderator", "list", "--database", wrong])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("cannot connect") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}

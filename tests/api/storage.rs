@@ -1,0 +1,667 @@
+//! The storage contract, run unchanged against both backends: a real SQLite file, and a
+//! fresh database on a real PostgreSQL server (skipped with a notice when there is none).
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use smp_guide::comments::{
+    Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Status, Store, StoredComment,
+    open_store,
+};
+use tempfile::TempDir;
+
+use crate::postgres::fresh_database;
+
+/// A store under test, with what keeps its database alive.
+struct Subject {
+    store: Arc<dyn Store>,
+    url: String,
+    _dir: Option<TempDir>,
+}
+
+impl Subject {
+    /// A second, independent handle on the same database: another instance.
+    async fn another_instance(&self) -> Arc<dyn Store> {
+        open_store(&self.url).await.expect("the store opens again")
+    }
+}
+
+impl std::ops::Deref for Subject {
+    type Target = dyn Store;
+    fn deref(&self) -> &Self::Target {
+        self.store.as_ref()
+    }
+}
+
+async fn sqlite() -> Option<Subject> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    Some(Subject {
+        store: open_store(&url).await.expect("SQLite store opens"),
+        url,
+        _dir: Some(dir),
+    })
+}
+
+async fn postgres() -> Option<Subject> {
+    let url = fresh_database().await?;
+    Some(Subject {
+        store: open_store(&url).await.expect("PostgreSQL store opens"),
+        url,
+        _dir: None,
+    })
+}
+
+/// Each test, once per backend: `storage::sqlite::NAME` and `storage::postgres::NAME`.
+macro_rules! for_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::sqlite().await.unwrap()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(subject) = super::postgres().await {
+                        super::$test(subject).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+for_both_backends!(
+    comments_are_stored_whole_and_duplicates_refused,
+    approved_comments_come_per_section_oldest_first,
+    returning_commenters_are_recognised_without_case,
+    secrets_are_created_once_and_shared_by_instances,
+    actions_follow_the_state_rules_and_leave_an_audit_trail,
+    deleting_keeps_other_peoples_replies,
+    the_queue_filters_pages_and_counts,
+    answers_join_the_thread_as_the_editorial_team,
+    export_and_erasure_by_email,
+    old_client_hashes_are_cleared,
+    page_revisions_name_each_changed_section,
+    moderator_accounts_are_created_reset_and_removed,
+    sessions_are_shared_touched_and_expired,
+    sign_in_failures_are_counted_per_username_and_client,
+    concurrent_submissions_are_each_stored_once,
+    concurrent_actions_on_two_instances_are_all_seen_by_pollers,
+);
+
+fn comment(section: &str, author: &str, body: &str) -> StoredComment {
+    StoredComment {
+        section: section.to_owned(),
+        parent_id: None,
+        author: author.to_owned(),
+        email: format!("{}@example.com", author.to_lowercase().replace(' ', ".")),
+        url: None,
+        body: body.to_owned(),
+        status: Status::Pending,
+        created_at: 1_700_000_000,
+        client_hash: "0123456789abcdef01234567".to_owned(),
+        user_agent: Some("test agent".to_owned()),
+        flag_reason: None,
+    }
+}
+
+async fn insert(store: &dyn Store, c: StoredComment) -> i64 {
+    match store.insert(c).await.expect("insert") {
+        InsertOutcome::Inserted(id) => id,
+        InsertOutcome::Duplicate => panic!("unexpected duplicate"),
+    }
+}
+
+async fn approve(store: &dyn Store, id: i64) {
+    let outcome = store.apply(id, Action::Approve, "mod", 1).await.unwrap();
+    assert!(matches!(outcome, ActionOutcome::Done { .. }), "{outcome:?}");
+}
+
+async fn comments_are_stored_whole_and_duplicates_refused(s: Subject) {
+    let mut full = comment(
+        "risks",
+        "Ana Souza",
+        "First line\nsecond line, with ünïcödé ✓",
+    );
+    full.url = Some("https://example.com/ana".to_owned());
+    full.flag_reason = Some("has a link".to_owned());
+    let id = insert(&*s, full.clone()).await;
+    let stored = s.get(id).await.unwrap().expect("stored");
+    assert_eq!(
+        (
+            stored.section.as_str(),
+            stored.author.as_str(),
+            stored.email.as_str()
+        ),
+        ("risks", "Ana Souza", "ana.souza@example.com")
+    );
+    assert_eq!(stored.body, full.body);
+    assert_eq!(stored.url, full.url);
+    assert_eq!(stored.status, Status::Pending);
+    assert_eq!(stored.created_at, 1_700_000_000);
+    assert_eq!(
+        stored.client_hash.as_deref(),
+        Some("0123456789abcdef01234567")
+    );
+    assert_eq!(stored.user_agent.as_deref(), Some("test agent"));
+    assert_eq!(stored.flag_reason.as_deref(), Some("has a link"));
+    assert!(!stored.editorial);
+    assert_eq!(stored.parent_id, None);
+
+    assert_eq!(
+        s.insert(full.clone()).await.unwrap(),
+        InsertOutcome::Duplicate
+    );
+    // The same text elsewhere, or by someone else, is not a duplicate.
+    insert(&*s, comment("faq", "Ana Souza", &full.body)).await;
+    insert(&*s, comment("risks", "Ben", &full.body)).await;
+    // The longest allowed text, in multi-byte characters, is stored and deduplicated too.
+    let long = "ß".repeat(5_000);
+    insert(&*s, comment("risks", "Ana Souza", &long)).await;
+    assert_eq!(
+        s.insert(comment("risks", "Ana Souza", &long))
+            .await
+            .unwrap(),
+        InsertOutcome::Duplicate
+    );
+    let mut reply = comment("risks", "Ben", "A reply");
+    reply.parent_id = Some(id);
+    let reply_id = insert(&*s, reply).await;
+    assert_eq!(s.get(reply_id).await.unwrap().unwrap().parent_id, Some(id));
+    assert_eq!(s.get(999_999).await.unwrap(), None);
+}
+
+async fn approved_comments_come_per_section_oldest_first(s: Subject) {
+    let first = insert(&*s, comment("risks", "A", "one")).await;
+    let _pending = insert(&*s, comment("risks", "B", "two")).await;
+    let third = insert(&*s, comment("risks", "C", "three")).await;
+    let elsewhere = insert(&*s, comment("faq", "D", "four")).await;
+    for id in [third, first, elsewhere] {
+        approve(&*s, id).await;
+    }
+    let ids =
+        |list: Vec<smp_guide::comments::Comment>| list.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.approved(Some("risks")).await.unwrap()),
+        [first, third]
+    );
+    assert_eq!(ids(s.approved(Some("faq")).await.unwrap()), [elsewhere]);
+    assert_eq!(
+        ids(s.approved(None).await.unwrap()),
+        [first, third, elsewhere]
+    );
+    assert!(s.approved(Some("nowhere")).await.unwrap().is_empty());
+}
+
+async fn returning_commenters_are_recognised_without_case(s: Subject) {
+    let id = insert(&*s, comment("risks", "Ana", "hello")).await;
+    assert!(
+        !s.has_approved_author("Ana", "ana@example.com")
+            .await
+            .unwrap()
+    );
+    approve(&*s, id).await;
+    assert!(
+        s.has_approved_author("Ana", "ANA@Example.com")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.has_approved_author("ana", "ana@example.com")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.has_approved_author("Ana", "other@example.com")
+            .await
+            .unwrap()
+    );
+}
+
+async fn secrets_are_created_once_and_shared_by_instances(s: Subject) {
+    let key = s.secret("preview-link-key").await.unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(s.secret("preview-link-key").await.unwrap(), key);
+    let other = s.another_instance().await;
+    assert_eq!(other.secret("preview-link-key").await.unwrap(), key);
+    assert_ne!(other.secret("client-hash-salt").await.unwrap(), key);
+    s.ping().await.unwrap();
+}
+
+async fn actions_follow_the_state_rules_and_leave_an_audit_trail(s: Subject) {
+    let id = insert(&*s, comment("risks", "A", "text")).await;
+    let before = s.latest_revision().await.unwrap();
+    assert_eq!(
+        s.apply(id, Action::Spam, "mia", 10).await.unwrap(),
+        ActionOutcome::Done {
+            section: "risks".into(),
+            public_change: false
+        }
+    );
+    assert_eq!(
+        s.latest_revision().await.unwrap(),
+        before,
+        "spam is not public"
+    );
+    assert!(matches!(
+        s.apply(id, Action::Approve, "mia", 11).await.unwrap(),
+        ActionOutcome::Refused(_)
+    ));
+    assert!(matches!(
+        s.apply(id, Action::Restore, "mia", 12).await.unwrap(),
+        ActionOutcome::Done {
+            public_change: false,
+            ..
+        }
+    ));
+    assert_eq!(
+        s.apply(id, Action::Approve, "joe", 13).await.unwrap(),
+        ActionOutcome::Done {
+            section: "risks".into(),
+            public_change: true
+        }
+    );
+    assert!(s.latest_revision().await.unwrap() > before);
+    assert_eq!(s.get(id).await.unwrap().unwrap().status, Status::Approved);
+    assert_eq!(
+        s.apply(999_999, Action::Approve, "joe", 14).await.unwrap(),
+        ActionOutcome::NotFound
+    );
+    let trail: Vec<(String, String, i64)> = s
+        .events(&[id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.moderator, e.at))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("spam".into(), "mia".into(), 10),
+            ("restore".into(), "mia".into(), 12),
+            ("approve".into(), "joe".into(), 13)
+        ]
+    );
+    assert!(s.events(&[]).await.unwrap().is_empty());
+}
+
+async fn deleting_keeps_other_peoples_replies(s: Subject) {
+    let parent = insert(&*s, comment("risks", "A", "question")).await;
+    let mut reply = comment("risks", "B", "answer");
+    reply.parent_id = Some(parent);
+    let reply = insert(&*s, reply).await;
+    approve(&*s, parent).await;
+    approve(&*s, reply).await;
+    assert!(matches!(
+        s.apply(parent, Action::Delete, "mia", 20).await.unwrap(),
+        ActionOutcome::Done {
+            public_change: true,
+            ..
+        }
+    ));
+    assert_eq!(s.get(parent).await.unwrap(), None);
+    let kept = s.get(reply).await.unwrap().expect("the reply stays");
+    assert_eq!(kept.parent_id, None);
+    // The record of the deletion outlives the comment.
+    let trail = s.events(&[parent]).await.unwrap();
+    assert_eq!(trail.last().unwrap().action, "delete");
+}
+
+async fn the_queue_filters_pages_and_counts(s: Subject) {
+    for n in 0..5 {
+        insert(
+            &*s,
+            comment("risks", &format!("Reader {n}"), &format!("text {n}")),
+        )
+        .await;
+    }
+    let special = insert(&*s, comment("faq", "Percy", "50%_off? no\\way")).await;
+    let approved = insert(&*s, comment("faq", "Zed", "fine")).await;
+    approve(&*s, approved).await;
+    let filter = |status, section: Option<&str>, text: Option<&str>, offset, limit| QueueFilter {
+        status,
+        section: section.map(str::to_owned),
+        text: text.map(str::to_owned),
+        offset,
+        limit,
+    };
+    let page = s
+        .queue(&filter(Status::Pending, None, None, 0, 3))
+        .await
+        .unwrap();
+    assert_eq!(page.total, 6);
+    assert_eq!(page.comments.len(), 3);
+    assert_eq!(page.comments[0].id, special, "newest first");
+    let rest = s
+        .queue(&filter(Status::Pending, None, None, 3, 3))
+        .await
+        .unwrap();
+    assert_eq!(rest.comments.len(), 3);
+    let risks = s
+        .queue(&filter(Status::Pending, Some("risks"), None, 0, 50))
+        .await
+        .unwrap();
+    assert_eq!(risks.total, 5);
+    // Wildcards in the search match themselves; the search ignores case.
+    for text in ["50%_", "NO\\WAY", "percy", "example.com"] {
+        let found = s
+            .queue(&filter(Status::Pending, None, Some(text), 0, 50))
+            .await
+            .unwrap();
+        let expected = if text == "example.com" { 6 } else { 1 };
+        assert_eq!(found.total, expected, "search {text:?}");
+    }
+    assert_eq!(
+        s.queue(&filter(Status::Pending, None, Some("%"), 0, 50))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        s.queue(&filter(Status::Pending, None, Some("_"), 0, 50))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    let approved_page = s
+        .queue(&filter(Status::Approved, None, None, 0, 50))
+        .await
+        .unwrap();
+    assert_eq!(approved_page.comments[0].id, approved);
+    assert_eq!(
+        s.counts().await.unwrap(),
+        [
+            (Status::Pending, 6),
+            (Status::Approved, 1),
+            (Status::Spam, 0),
+            (Status::Trash, 0)
+        ]
+    );
+}
+
+async fn answers_join_the_thread_as_the_editorial_team(s: Subject) {
+    let question = insert(&*s, comment("faq", "A", "question")).await;
+    let mut reply = comment("faq", "B", "follow-up");
+    reply.parent_id = Some(question);
+    let reply = insert(&*s, reply).await;
+    let answer = |parent_id, body: &str| NewAnswer {
+        parent_id,
+        body: body.to_owned(),
+        author: "The SMP Guide team".to_owned(),
+        moderator: "mia".to_owned(),
+        created_at: 30,
+    };
+    let before = s.latest_revision().await.unwrap();
+    let (id, section) = s
+        .answer(answer(reply, "Our answer"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(section, "faq");
+    let stored = s.get(id).await.unwrap().unwrap();
+    assert!(stored.editorial);
+    assert_eq!(stored.status, Status::Approved);
+    assert_eq!(
+        stored.parent_id,
+        Some(question),
+        "threads are one level deep"
+    );
+    assert!(s.latest_revision().await.unwrap() > before);
+    assert_eq!(s.events(&[reply]).await.unwrap()[0].action, "answer");
+    assert!(
+        s.answer(answer(reply, "Our answer")).await.is_err(),
+        "the same answer twice"
+    );
+    assert!(
+        s.answer(answer(999_999, "To nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn export_and_erasure_by_email(s: Subject) {
+    let mine = insert(&*s, comment("risks", "Ana", "mine")).await;
+    let mine_too = insert(&*s, comment("faq", "Ana", "mine too")).await;
+    let mut reply = comment("risks", "Ben", "a reply to Ana");
+    reply.parent_id = Some(mine);
+    let reply = insert(&*s, reply).await;
+    approve(&*s, mine).await;
+    approve(&*s, reply).await;
+    let all = s.export(None, None).await.unwrap();
+    assert_eq!(
+        all.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [mine, mine_too, reply]
+    );
+    assert_eq!(
+        s.export(Some(Status::Approved), None).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        s.export(None, Some("ANA@example.com")).await.unwrap().len(),
+        2
+    );
+
+    let since = s.latest_revision().await.unwrap();
+    assert_eq!(
+        s.erase_email("Ana@Example.com", "cli", 40).await.unwrap(),
+        2
+    );
+    assert_eq!(s.get(mine).await.unwrap(), None);
+    assert_eq!(s.get(mine_too).await.unwrap(), None);
+    assert_eq!(s.get(reply).await.unwrap().unwrap().parent_id, None);
+    let trail = s.events(&[mine, mine_too]).await.unwrap();
+    assert!(trail.iter().filter(|e| e.action == "erase").count() == 2);
+    // Only the section where Ana's comment was public changes for readers.
+    assert_eq!(s.revisions_since(since).await.unwrap().1, ["risks"]);
+    assert_eq!(
+        s.erase_email("ana@example.com", "cli", 41).await.unwrap(),
+        0
+    );
+}
+
+async fn old_client_hashes_are_cleared(s: Subject) {
+    let mut old = comment("risks", "A", "old");
+    old.created_at = 100;
+    let old = insert(&*s, old).await;
+    let mut new = comment("risks", "B", "new");
+    new.created_at = 200;
+    let new = insert(&*s, new).await;
+    assert_eq!(s.clear_client_hashes(150).await.unwrap(), 1);
+    assert_eq!(s.get(old).await.unwrap().unwrap().client_hash, None);
+    assert!(s.get(new).await.unwrap().unwrap().client_hash.is_some());
+    assert_eq!(s.clear_client_hashes(150).await.unwrap(), 0);
+}
+
+async fn page_revisions_name_each_changed_section(s: Subject) {
+    assert_eq!(s.latest_revision().await.unwrap(), 0);
+    assert_eq!(s.revisions_since(0).await.unwrap(), (0, vec![]));
+    for (section, author) in [("risks", "A"), ("faq", "B"), ("risks", "C")] {
+        let id = insert(&*s, comment(section, author, "text")).await;
+        approve(&*s, id).await;
+    }
+    let (latest, sections) = s.revisions_since(0).await.unwrap();
+    assert_eq!(latest, s.latest_revision().await.unwrap());
+    assert_eq!(sections, ["faq", "risks"]);
+    assert_eq!(s.revisions_since(latest).await.unwrap(), (latest, vec![]));
+}
+
+async fn moderator_accounts_are_created_reset_and_removed(s: Subject) {
+    assert!(s.upsert_moderator("mia", "hash-1", 5).await.unwrap());
+    assert!(s.upsert_moderator("joe", "hash-2", 6).await.unwrap());
+    let names: Vec<String> = s
+        .moderators()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.username)
+        .collect();
+    assert_eq!(names, ["joe", "mia"]);
+    let (id, hash) = s.credentials("mia").await.unwrap().unwrap();
+    assert_eq!(hash, "hash-1");
+    s.create_session("token-a", id, "csrf-a", 7).await.unwrap();
+    // A new password keeps the account and ends its sessions.
+    assert!(!s.upsert_moderator("mia", "hash-3", 8).await.unwrap());
+    assert_eq!(
+        s.credentials("mia").await.unwrap().unwrap(),
+        (id, "hash-3".to_owned())
+    );
+    assert!(s.session("token-a").await.unwrap().is_none());
+    s.create_session("token-b", id, "csrf-b", 9).await.unwrap();
+    assert!(s.remove_moderator("mia").await.unwrap());
+    assert!(
+        s.session("token-b").await.unwrap().is_none(),
+        "sessions go with the account"
+    );
+    assert!(!s.remove_moderator("mia").await.unwrap());
+    assert!(s.credentials("mia").await.unwrap().is_none());
+}
+
+async fn sessions_are_shared_touched_and_expired(s: Subject) {
+    s.upsert_moderator("mia", "hash", 1).await.unwrap();
+    let (id, _) = s.credentials("mia").await.unwrap().unwrap();
+    s.create_session("token", id, "csrf", 100).await.unwrap();
+    let other = s.another_instance().await;
+    let seen = other
+        .session("token")
+        .await
+        .unwrap()
+        .expect("visible to every instance");
+    assert_eq!(
+        (
+            seen.moderator_id,
+            seen.username.as_str(),
+            seen.csrf_token.as_str(),
+            seen.last_seen_at
+        ),
+        (id, "mia", "csrf", 100)
+    );
+    other.touch_session("token", 500).await.unwrap();
+    s.touch_session("token", 300).await.unwrap();
+    assert_eq!(
+        s.session("token").await.unwrap().unwrap().last_seen_at,
+        500,
+        "never backwards"
+    );
+    s.create_session("idle", id, "csrf-2", 50).await.unwrap();
+    assert_eq!(s.delete_idle_sessions(400).await.unwrap(), 1);
+    assert!(s.session("idle").await.unwrap().is_none());
+    other.delete_session("token").await.unwrap();
+    assert!(s.session("token").await.unwrap().is_none());
+}
+
+async fn sign_in_failures_are_counted_per_username_and_client(s: Subject) {
+    for at in [10, 20, 30] {
+        s.record_login_failure("mia", "client-1", at).await.unwrap();
+    }
+    s.record_login_failure("mia", "client-2", 25).await.unwrap();
+    assert_eq!(
+        s.login_failures("mia", "client-1", 0).await.unwrap(),
+        (3, Some(10))
+    );
+    assert_eq!(
+        s.login_failures("mia", "client-1", 15).await.unwrap(),
+        (2, Some(20))
+    );
+    assert_eq!(
+        s.login_failures("joe", "client-1", 0).await.unwrap(),
+        (0, None)
+    );
+    // Another instance sees and clears the same count.
+    let other = s.another_instance().await;
+    assert_eq!(
+        other.login_failures("mia", "client-2", 0).await.unwrap(),
+        (1, Some(25))
+    );
+    other.clear_login_failures("mia", "client-1").await.unwrap();
+    assert_eq!(
+        s.login_failures("mia", "client-1", 0).await.unwrap(),
+        (0, None)
+    );
+    assert_eq!(s.login_failures("mia", "client-2", 0).await.unwrap().0, 1);
+}
+
+async fn concurrent_submissions_are_each_stored_once(s: Subject) {
+    let other = s.another_instance().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        // Every comment is sent twice, half of them through the second instance.
+        for store in [s.store.clone(), other.clone()] {
+            tasks.spawn(async move {
+                store
+                    .insert(comment("risks", &format!("R{n}"), "same text"))
+                    .await
+                    .unwrap()
+            });
+        }
+    }
+    let outcomes = tasks.join_all().await;
+    let inserted: HashSet<i64> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            InsertOutcome::Inserted(id) => Some(*id),
+            InsertOutcome::Duplicate => None,
+        })
+        .collect();
+    assert_eq!(inserted.len(), 200);
+    assert_eq!(
+        outcomes.len() - inserted.len(),
+        200,
+        "each second copy is a duplicate"
+    );
+    let stored = s.export(None, None).await.unwrap();
+    assert_eq!(stored.len(), 200);
+    assert_eq!(
+        stored.iter().map(|c| c.id).collect::<HashSet<_>>(),
+        inserted
+    );
+}
+
+/// Two instances approve comments at once while a third follows the page revisions the
+/// way the maintenance loop does: it must hear of every section, never skip one.
+async fn concurrent_actions_on_two_instances_are_all_seen_by_pollers(s: Subject) {
+    let other = s.another_instance().await;
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        ids.push((
+            n,
+            insert(&*s, comment(&format!("section-{n}"), "A", "text")).await,
+        ));
+    }
+    let poller = {
+        let store = s.another_instance().await;
+        tokio::spawn(async move {
+            let mut since = 0;
+            let mut seen = HashSet::new();
+            while seen.len() < 60 {
+                let (latest, sections) = store.revisions_since(since).await.unwrap();
+                seen.extend(sections);
+                since = latest;
+                tokio::task::yield_now().await;
+            }
+            seen
+        })
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, id) in ids {
+        let store = if n % 2 == 0 {
+            s.store.clone()
+        } else {
+            other.clone()
+        };
+        tasks.spawn(async move { store.apply(id, Action::Approve, "mia", 1).await.unwrap() });
+    }
+    tasks.join_all().await;
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), poller)
+        .await
+        .expect("the poller heard of every section")
+        .unwrap();
+    assert_eq!(seen.len(), 60);
+}
