@@ -7,8 +7,9 @@
 //!    temporary folder and `postgres` on a free loopback port, stopped and removed when the
 //!    test process ends.
 //!
-//! When neither is possible, PostgreSQL tests are skipped with a notice on the terminal;
-//! with `SMP_TEST_REQUIRE_POSTGRES=1` (as `.ci/run` sets) they fail instead.
+//! When neither is possible, or with `SMP_TEST_POSTGRES=skip`, PostgreSQL tests are skipped
+//! with a notice on the terminal; with `SMP_TEST_REQUIRE_POSTGRES=1` (as `.ci/run` sets)
+//! they fail instead.
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,9 @@ fn skip(why: &str) {
 }
 
 fn start() -> Result<Server, String> {
+    if std::env::var_os("SMP_TEST_POSTGRES").is_some_and(|v| v == "skip") {
+        return Err("SMP_TEST_POSTGRES=skip is set".to_owned());
+    }
     if let Ok(url) = std::env::var("SMP_TEST_POSTGRES_URL") {
         return Ok(Server {
             admin_url: url,
