@@ -24,6 +24,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The database URL the server uses.
+    pub database: String,
+    /// The SQLite file, when the server uses SQLite.
     pub db_path: PathBuf,
     /// The server's own copy of the content, for editing tests.
     pub content_dir: PathBuf,
@@ -32,6 +35,9 @@ pub struct TestApp {
 }
 
 /// Starts the real application on `127.0.0.1:0` with a copy of the shipped content.
+///
+/// The server uses a new SQLite file, or, with `SMP_TEST_DATABASE=postgres`, a new database
+/// on the tests' PostgreSQL server: `.ci/run` runs the HTTP suites a second time that way.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -44,11 +50,18 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     copy_dir(&repo_path("content"), &content);
     let db_path = dir.path().join("test.db");
     let content_dir = content.clone();
+    let database = if std::env::var("SMP_TEST_DATABASE").is_ok_and(|db| db == "postgres") {
+        crate::postgres::fresh_database()
+            .await
+            .expect("SMP_TEST_DATABASE=postgres needs a PostgreSQL server")
+    } else {
+        format!("sqlite://{}", db_path.display())
+    };
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         content_dir: content,
         static_dir: repo_path("static"),
-        database: format!("sqlite://{}", db_path.display()),
+        database,
         ..Config::default()
     };
     // Most tests post many comments from one address; flood tests turn limits back on.
@@ -58,6 +71,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    let database = state.config.database.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -67,6 +81,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
         address,
         client,
         state,
+        database,
         db_path,
         content_dir,
         _dir: dir,
@@ -125,45 +140,34 @@ impl TestApp {
 
     /// Every stored comment, oldest first.
     pub async fn rows(&self) -> Vec<Row> {
-        use sqlx::Row as _;
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .unwrap();
-        let rows = sqlx::query("SELECT * FROM comments ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows.iter()
-            .map(|r| Row {
-                id: r.get("id"),
-                section: r.get("section"),
-                parent_id: r.get("parent_id"),
-                author: r.get("author"),
-                email: r.get("email"),
-                url: r.get("url"),
-                body: r.get("body"),
-                status: r.get("status"),
-                client_hash: r.get("client_hash"),
-                user_agent: r.get("user_agent"),
-                flag_reason: r.get("flag_reason"),
+        let all = self.state.store.export(None, None).await.unwrap();
+        all.into_iter()
+            .map(|c| Row {
+                id: c.id,
+                section: c.section,
+                parent_id: c.parent_id,
+                author: c.author,
+                email: c.email,
+                url: c.url,
+                body: c.body,
+                status: c.status.to_string(),
+                client_hash: c.client_hash,
+                user_agent: c.user_agent,
+                flag_reason: c.flag_reason,
             })
             .collect()
     }
 
-    /// Approves a comment the way a moderator would, then refreshes its page.
+    /// Approves a comment straight in the database (no audit trail, as an older tool
+    /// might), then refreshes its page.
     pub async fn approve(&self, id: i64) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+        let section = self
+            .sql(
+                "UPDATE comments SET status = 'approved' WHERE id = ? RETURNING section",
+                id,
+            )
             .await
-            .unwrap();
-        let section: String = sqlx::query_scalar(
-            "UPDATE comments SET status = 'approved' WHERE id = ? RETURNING section",
-        )
-        .bind(id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
+            .expect("the comment exists");
         self.state
             .site()
             .refresh_comments(self.state.store.as_ref(), &section)
@@ -378,13 +382,35 @@ impl TestApp {
         self.rows().await.last().unwrap().id
     }
 
-    /// Runs SQL against the database file (to age sessions or comments in tests).
+    /// Runs SQL against the database (to age sessions or comments in tests).
     pub async fn execute(&self, sql: &'static str, value: i64) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .unwrap();
-        sqlx::query(sql).bind(value).execute(&pool).await.unwrap();
-        pool.close().await;
+        self.sql(sql, value).await;
+    }
+
+    /// Runs one statement with one `?` parameter straight against the server's database,
+    /// bypassing the server; returns the first text column of the first row, if any.
+    async fn sql(&self, sql: &str, value: i64) -> Option<String> {
+        use sqlx::{AssertSqlSafe, Connection, Row as _};
+        if self.database.starts_with("postgres") {
+            let mut connection = sqlx::PgConnection::connect(&self.database).await.unwrap();
+            let sql = sql.replace('?', "$1");
+            let row = sqlx::query(AssertSqlSafe(sql))
+                .bind(value)
+                .fetch_optional(&mut connection)
+                .await
+                .unwrap();
+            row.map(|r| r.get(0))
+        } else {
+            let mut connection = sqlx::SqliteConnection::connect(&self.database)
+                .await
+                .unwrap();
+            let row = sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .bind(value)
+                .fetch_optional(&mut connection)
+                .await
+                .unwrap();
+            row.map(|r| r.get(0))
+        }
     }
 }
 
