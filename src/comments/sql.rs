@@ -30,7 +30,10 @@ pub(super) fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migr
 pub(super) fn unavailable(context: &'static str, err: &sqlx::Error) -> Option<StoreError> {
     matches!(
         err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
     )
     .then(|| StoreError::Unavailable(format!("{context}: {err}")))
 }

@@ -180,3 +180,72 @@ fn the_command_line_manages_a_postgres_database() {
         "{stderr}"
     );
 }
+
+/// Connects to the maintenance database of the server that holds `url`'s database.
+async fn maintenance_connection(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    let (server, _) = url.rsplit_once('/').unwrap();
+    sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap()
+}
+
+/// Closes the database to new connections and ends the open ones, as an outage would.
+async fn take_database_down(url: &str, down: bool) {
+    let name = url.rsplit_once('/').unwrap().1;
+    let mut admin = maintenance_connection(url).await;
+    let allow = if down { "false" } else { "true" };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    if down {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(name)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_outage_gives_503_keeps_the_text_and_recovers() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let app = spawn_app_with(|c| c.database = url.clone()).await;
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+
+    take_database_down(&url, true).await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status().as_u16(), 503, "the balancer takes it out");
+    let text = "Typed while the database was down.";
+    let response = app
+        .post_comment("risks", &form(text, "Ana", "ana@example.com"))
+        .await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(
+        response.text().await.unwrap().contains(text),
+        "the text is kept"
+    );
+    assert_eq!(
+        app.get("/guide/risks").await.status().as_u16(),
+        200,
+        "reading goes on"
+    );
+
+    take_database_down(&url, false).await;
+    assert_eq!(
+        app.get("/healthz").await.status().as_u16(),
+        200,
+        "back in rotation"
+    );
+    let response = app
+        .post_comment("risks", &form(text, "Ana", "ana@example.com"))
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(pending_ids(&app).await.len(), 1);
+}

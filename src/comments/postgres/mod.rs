@@ -81,18 +81,21 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Maps "cannot answer now" errors to [`StoreError::Unavailable`]: lost connections
-/// (SQLSTATE class 08), insufficient resources such as a full disk (53), an
-/// administrator's shutdown (57P), a read-only standby (25006), and conflicts that a retry
-/// would resolve (40001, 40P01).
+/// SQLSTATE classes that say "the database cannot answer now", not "this query is wrong":
+/// a lost or refused connection (08), a read-only standby (25), a changed password (28), a
+/// missing or closed database (3D, 55), a serialization conflict or deadlock (40), full disk
+/// or too many connections (53), a shutdown (57) and I/O errors (58).
+const UNAVAILABLE_CLASSES: [&str; 9] = ["08", "25", "28", "3D", "40", "53", "55", "57", "58"];
+
+/// Maps "cannot answer now" errors to [`StoreError::Unavailable`], shown to readers as 503
+/// with their text kept and to the load balancer as a failing health check.
 pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |err| {
         if let sqlx::Error::Database(db) = &err
             && let Some(code) = db.code()
-            && (["08", "53", "57P"]
+            && UNAVAILABLE_CLASSES
                 .iter()
                 .any(|class| code.starts_with(class))
-                || ["25006", "40001", "40P01"].contains(&code.as_ref()))
         {
             return StoreError::Unavailable(format!("{context}: {db}"));
         }
