@@ -37,8 +37,8 @@ fn compression() -> CompressionLayer<impl Predicate> {
         .compress_when(DefaultPredicate::new().and(not_precompressed))
 }
 
-/// All routes plus layers. Tracing is outermost, so that every response (errors included)
-/// is logged once, then the security headers.
+/// All routes plus layers. The access log is outermost, so that every response (errors
+/// included) is logged once, then the security headers.
 ///
 /// Pages served from memory take a short path: they need no body limit, timeout, error-page
 /// rewriting or per-request compression, and each of those layers costs time on every
@@ -69,8 +69,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error_pages::render_error_pages,
         ))
-        .layer(compression());
+        .layer(compression())
+        .layer(axum::middleware::from_fn(trace::request_span));
     security::with_headers(cached.merge(dynamic))
-        .layer(trace::layer())
+        .layer(trace::AccessLogLayer)
         .with_state(state)
 }

@@ -14,6 +14,17 @@ fn binary() -> Command {
             command.env_remove(key);
         }
     }
+    // Each run gets its own database unless the test names one with --database: servers
+    // started side by side must not contend for the default data/smp-guide.db (a second
+    // server on one SQLite file refuses to start), nor write into the repository.
+    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let database = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{}-{run}.db", std::process::id()));
+    command.env(
+        "SMP_GUIDE_DATABASE",
+        format!("sqlite://{}", database.display()),
+    );
     command
 }
 
@@ -214,8 +225,9 @@ fn json_logs_have_one_line_per_request_without_private_data() {
     let entry = &requests[0];
     assert_eq!(entry["status"], 200);
     assert!(entry["latency_us"].is_u64());
-    assert_eq!(entry["span"]["method"], "GET");
-    assert_eq!(entry["span"]["path"], "/search");
+    assert_eq!(entry["method"], "GET");
+    assert_eq!(entry["path"], "/search");
+    assert_eq!(entry["route"], "/search");
     let all = lines.join("\n");
     assert!(
         !all.contains("my-private-query") && !all.contains("secret-cookie-value"),
