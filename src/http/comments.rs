@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -28,11 +28,8 @@ pub struct SectionQuery {
 }
 
 /// `GET /guide/{slug}`: the cached page, unless the query asks for a reply form or a preview.
-pub async fn show_section(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response> {
+pub async fn show_section(State(state): State<AppState>, request: Request) -> Result<Response> {
+    let (uri, headers) = (request.uri(), request.headers());
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
     let site = state.site();
     let Some(page) = site.page(uri.path()) else {

@@ -71,7 +71,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(compression())
         .layer(axum::middleware::from_fn(trace::request_span));
-    security::with_headers(cached.merge(dynamic))
+    cached
+        .merge(dynamic)
+        .layer(security::SecurityHeadersLayer)
         .layer(trace::AccessLogLayer)
         .with_state(state)
 }

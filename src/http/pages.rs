@@ -1,6 +1,6 @@
 //! Pre-rendered pages: served straight from memory with a strong ETag.
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -10,10 +10,13 @@ use crate::error::AppError;
 use crate::pages::RenderedPage;
 
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
-pub async fn show_page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+///
+/// Takes the whole request rather than `Uri` and `HeaderMap` extractors, which would copy
+/// the request's headers on every call.
+pub async fn show_page(State(state): State<AppState>, request: Request) -> Response {
     let site = state.site();
-    match site.page(uri.path()) {
-        Some(page) => cached_response(&page, &headers),
+    match site.page(request.uri().path()) {
+        Some(page) => cached_response(&page, request.headers()),
         None => super::error_pages::not_found_response(&site),
     }
 }
