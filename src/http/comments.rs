@@ -37,14 +37,14 @@ pub async fn show_section(State(state): State<AppState>, request: Request) -> Re
     };
     // The common case, kept free of parsing and allocation: the cached page.
     if uri.query().is_none() {
-        return Ok(cached_response(&page, &headers));
+        return Ok(cached_response(&page, headers));
     }
     let slug = uri.path().trim_start_matches("/guide/").to_owned();
     // A malformed query string is ignored: the reader still gets the page.
-    let query = Query::<SectionQuery>::try_from_uri(&uri)
+    let query = Query::<SectionQuery>::try_from_uri(uri)
         .map_or_else(|_| SectionQuery::default(), |Query(q)| q);
     if query.reply.is_none() && query.pending.is_none() {
-        return Ok(cached_response(&page, &headers));
+        return Ok(cached_response(&page, headers));
     }
     let mut extras = SectionExtras::default();
     if let Some(target) = reply_target(&site, &slug, query.reply.as_deref()) {
