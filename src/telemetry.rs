@@ -2,9 +2,11 @@
 //!
 //! Request logging itself is configured in `http::trace`; this module owns the subscriber
 //! and where lines go. Tests stay quiet unless `TEST_LOG` is set.
+use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -127,15 +129,148 @@ pub fn init(format: LogFormat) -> Option<FlushOnDrop> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer.clone());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = builder.with_ansi(ansi);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     // Already installed (a second test in the same process): keep the first one.
     result.ok().map(|()| {
+        let _ = ACCESS_LOG.set(AccessLog {
+            writer: writer.clone(),
+            format,
+            ansi,
+        });
         writer.start_flusher();
         FlushOnDrop(writer)
     })
+}
+
+/// Where request lines go, set by [`init`] next to the subscriber.
+static ACCESS_LOG: OnceLock<AccessLog> = OnceLock::new();
+
+struct AccessLog {
+    writer: BatchedStderr,
+    format: LogFormat,
+    ansi: bool,
+}
+
+/// One served request, as the access log records it.
+pub struct Access<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub route: &'a str,
+    pub status: u16,
+    pub latency_us: u64,
+}
+
+/// Writes the request line in the subscriber's own format (the same fields, timestamp and
+/// level as `tracing::info!(method, path, route, status, latency_us, "request")` would
+/// give), without going through the formatter: at tens of thousands of requests a second,
+/// `tracing-subscriber`'s generic field visiting cost a tenth of the throughput. The caller
+/// checks that INFO is enabled, so `RUST_LOG` still governs these lines.
+pub fn write_access(access: &Access<'_>) {
+    let Some(log) = ACCESS_LOG.get() else {
+        return;
+    };
+    thread_local! {
+        static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
+    }
+    LINE.with_borrow_mut(|line| {
+        line.clear();
+        let now = timestamp();
+        let _ = match log.format {
+            LogFormat::Text if log.ansi => writeln!(
+                line,
+                "\x1b[2m{now}\x1b[0m \x1b[32m INFO\x1b[0m request method={} path={} route={} status={} latency_us={}",
+                access.method, access.path, access.route, access.status, access.latency_us
+            ),
+            LogFormat::Text => writeln!(
+                line,
+                "{now}  INFO request method={} path={} route={} status={} latency_us={}",
+                access.method, access.path, access.route, access.status, access.latency_us
+            ),
+            LogFormat::Json => writeln!(
+                line,
+                r#"{{"timestamp":"{now}","level":"INFO","message":"request","method":"{}","path":"{}","route":"{}","status":{},"latency_us":{}}}"#,
+                JsonText(access.method),
+                JsonText(access.path),
+                JsonText(access.route),
+                access.status,
+                access.latency_us
+            ),
+        };
+        let _ = log.writer.clone().write_all(line.as_bytes());
+    });
+}
+
+/// RFC 3339 in UTC with microseconds, like the subscriber's; the part up to the second is
+/// formatted once a second per thread.
+fn timestamp() -> String {
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let since_epoch = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since_epoch.as_secs();
+    SECOND.with_borrow_mut(|(cached, text)| {
+        if *cached != secs {
+            *cached = secs;
+            *text = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!(
+                        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_default();
+        }
+        format!("{text}.{:06}Z", since_epoch.subsec_micros())
+    })
+}
+
+/// A string inside JSON quotes. Paths and routes are printable ASCII (the HTTP parser
+/// guarantees it), so quotes and backslashes are all there is to escape; control
+/// characters are escaped too, should that ever change.
+struct JsonText<'a>(&'a str);
+
+impl std::fmt::Display for JsonText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_text_escapes_quotes_backslashes_and_controls() {
+        assert_eq!(JsonText("/a\"b\\c\u{1}").to_string(), "/a\\\"b\\\\c\\u0001");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_microseconds() {
+        let stamp = timestamp();
+        assert_eq!(stamp.len(), "2026-11-25T15:12:39.088707Z".len(), "{stamp}");
+        let shape: String = stamp
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '9' } else { c })
+            .collect();
+        assert_eq!(shape, "9999-99-99T99:99:99.999999Z");
+        let year: i32 = stamp[..4].parse().unwrap();
+        assert!(year >= 2026, "{stamp}");
+    }
 }

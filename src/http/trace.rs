@@ -80,8 +80,14 @@ impl Line {
         let route = self.route.as_ref().map_or("", MatchedPath::as_str);
         if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
             tracing::error!(method = %method, path = %path, route = %route, status, latency_us, cause = %cause, "request failed");
-        } else {
-            tracing::info!(method = %method, path = %path, route = %route, status, latency_us, "request");
+        } else if tracing::enabled!(tracing::Level::INFO) {
+            crate::telemetry::write_access(&crate::telemetry::Access {
+                method,
+                path,
+                route,
+                status,
+                latency_us,
+            });
         }
     }
 }
