@@ -7,6 +7,9 @@
 # without trusted_proxies ignore that header, so this cannot happen by accident.
 #
 #   scripts/bench-comments.sh            (env: DURATION=10 CONNS=64 THREADS=2)
+#   POSTGRES_URL=postgres://USER@127.0.0.1/EMPTY_DB scripts/bench-comments.sh
+#                                        (the same against a new, empty PostgreSQL database;
+#                                         counted with psql)
 # Prints wrk's summary, the accepted count, and the stored count; exits 1 on a mismatch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +24,8 @@ log_format = "json"
 [comments]
 trusted_proxies = ["127.0.0.1"]
 TOML
-target/release/smp-guide serve --addr "127.0.0.1:$port" --database "sqlite://$work/bench.db" \
+database="${POSTGRES_URL:-sqlite://$work/bench.db}"
+target/release/smp-guide serve --addr "127.0.0.1:$port" --database "$database" \
   --config "$work/bench.toml" 2>"$work/server.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -61,13 +65,17 @@ LUA
 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" | tee "$work/wrk.txt"
 accepted="$(grep -o 'accepted=[0-9]*' "$work/wrk.txt" | cut -d= -f2)"
 kill "$pid"; wait "$pid" 2>/dev/null || true
-read -r stored distinct <<<"$(python3 - "$work/bench.db" <<'PY'
+count="SELECT COUNT(*), COUNT(DISTINCT body) FROM comments WHERE body LIKE 'bench %'"
+if [ -n "${POSTGRES_URL:-}" ]; then
+  read -r stored distinct <<<"$(psql "$POSTGRES_URL" -tA -F ' ' -c "$count")"
+else
+  read -r stored distinct <<<"$(python3 - "$work/bench.db" "$count" <<'PY'
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-total, distinct = db.execute("SELECT COUNT(*), COUNT(DISTINCT body) FROM comments WHERE body LIKE 'bench %'").fetchone()
+total, distinct = sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()
 print(total, distinct)
 PY
 )"
+fi
 echo "accepted (303) by wrk: $accepted; stored: $stored; distinct: $distinct; per second: $((accepted / DURATION))"
 # wrk stops with up to CONNS requests in flight: the server may have stored those without
 # wrk seeing the 303. Bodies are unique, so "distinct == stored" means nothing twice.
