@@ -110,6 +110,7 @@ pub fn db(command: DbCommand) -> ExitCode {
         let (path, db, restoring) = match command {
             DbCommand::Backup { path, db } => (path, db, false),
             DbCommand::Restore { path, db } => (path, db, true),
+            DbCommand::Copy { to, db } => return copy(&db, &to).await,
         };
         let database = crate::comments::database_path(&database_url(&db)?).context(
             "backup and restore work on SQLite databases (sqlite://PATH); back up \
@@ -124,6 +125,29 @@ pub fn db(command: DbCommand) -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// `db copy --to URL`: the whole database into a new, empty one.
+async fn copy(db: &DatabaseArgs, to: &str) -> anyhow::Result<()> {
+    let from = database_url(db)?;
+    if from == to {
+        anyhow::bail!("the source and the destination are the same database");
+    }
+    let shown = crate::comments::shown_database_url(to);
+    let source = open_store(&from).await?;
+    let destination = open_store(to).await?;
+    let dump = source.dump().await.context("reading the source database")?;
+    destination
+        .load(&dump)
+        .await
+        .with_context(|| format!("copying into {shown}"))?;
+    println!(
+        "copied {} comment(s), {} audit event(s) and {} moderator(s) to {shown}",
+        dump.comments.len(),
+        dump.events.len(),
+        dump.moderators.len()
+    );
+    Ok(())
 }
 
 fn run(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {

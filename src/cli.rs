@@ -49,7 +49,7 @@ pub enum Command {
     /// Export or erase stored comments.
     #[command(subcommand)]
     Comments(CommentsCommand),
-    /// Back up or restore the SQLite database.
+    /// Back up or restore the SQLite database, or copy the database to another one.
     #[command(subcommand)]
     Db(DbCommand),
 }
@@ -65,6 +65,15 @@ pub enum DbCommand {
     /// Replace the database with the backup at PATH (refused while a server runs on it).
     Restore {
         path: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Copy comments, the audit trail, moderators and secrets into a new, empty database
+    /// at URL: to move from SQLite to PostgreSQL (or back). Sessions are not copied.
+    Copy {
+        /// The destination: postgres://USER@HOST/DATABASE or sqlite://PATH.
+        #[arg(long, value_name = "URL")]
+        to: String,
         #[command(flatten)]
         db: DatabaseArgs,
     },

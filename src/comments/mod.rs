@@ -22,13 +22,14 @@ pub use spam::{SpamRules, Verdict};
 pub use sqlite::{ServerLock, SqliteStore, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
 pub use store::{
-    AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
-    NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoredComment, client_hash,
+    AccountStore, ActionOutcome, Comment, CommentStore, Dump, Event, InsertOutcome, ModeratorInfo,
+    NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoredComment, StoredModerator,
+    TransferStore, client_hash,
 };
 
-/// Both halves of the storage, as one object behind two traits.
-pub trait Store: CommentStore + AccountStore {}
-impl<T: CommentStore + AccountStore> Store for T {}
+/// The whole storage, as one object behind three traits.
+pub trait Store: CommentStore + AccountStore + TransferStore {}
+impl<T: CommentStore + AccountStore + TransferStore> Store for T {}
 
 /// Opens the store named by a database URL, `sqlite://PATH` or `postgres://...`, creating
 /// (SQLite) and migrating it.

@@ -42,6 +42,14 @@ pub(super) fn unavailable(context: &'static str, err: &sqlx::Error) -> Option<St
 pub(super) const COLUMNS: &str = "id, section, parent_id, author, email, url, body, status, \
      created_at, client_hash, user_agent, flag_reason, editorial";
 
+/// The refusal to copy into a database that is already in use.
+pub(super) fn not_empty(comments: i64, moderators: i64) -> StoreError {
+    StoreError::Other(anyhow::anyhow!(
+        "the destination already holds {comments} comment(s) and {moderators} moderator(s): \
+         copy only into a new, empty database"
+    ))
+}
+
 /// Escapes `%`, `_` and `\` so that a search for them matches them literally
 /// (with `LIKE ... ESCAPE '\'`).
 pub(super) fn like_pattern(text: &str) -> String {

@@ -222,6 +222,38 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreFuture<'a, ()>;
 }
 
+/// A moderator account with its password hash, as copied between databases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredModerator {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// Everything that must survive a move to another database: comments with their ids (so
+/// that replies, the audit trail and readers' preview links still point at them), the
+/// whole audit trail (deletions included), moderator accounts, and the shared secrets (so
+/// that client hashes keep matching). Sessions, sign-in failures and page revisions are
+/// short-lived and are not carried over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dump {
+    /// Oldest first, so that a comment always comes after the one it replies to.
+    pub comments: Vec<Comment>,
+    /// In the order they happened.
+    pub events: Vec<Event>,
+    pub moderators: Vec<StoredModerator>,
+    pub secrets: Vec<(String, Vec<u8>)>,
+}
+
+/// Copying a whole database to another one, of either backend (`smp-guide db copy`).
+pub trait TransferStore: Send + Sync {
+    fn dump(&self) -> StoreFuture<'_, Dump>;
+    /// Loads a dump into this database, which must hold no comments and no moderators;
+    /// all or nothing.
+    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()>;
+}
+
 /// A salted hash of the client address: lets moderators see that two comments came from
 /// the same client without storing the address itself.
 pub fn client_hash(salt: &[u8], address: std::net::IpAddr) -> String {

@@ -249,3 +249,46 @@ async fn a_database_outage_gives_503_keeps_the_text_and_recovers() {
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(pending_ids(&app).await.len(), 1);
 }
+
+/// Moving a running site from its SQLite file to PostgreSQL with `smp-guide db copy`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_site_moves_from_sqlite_to_postgres_with_db_copy() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let before = spawn_app_with(|_| {}).await;
+    let text = "Written before the move to PostgreSQL.";
+    let id = before.approved_comment("risks", text, "Ana").await;
+    before.add_moderator("mia", PASSWORD).await;
+
+    let copied = std::process::Command::new(env!("CARGO_BIN_EXE_smp-guide"))
+        .args(["db", "copy", "--to", &url, "--database", &before.database])
+        .output()
+        .unwrap();
+    assert!(
+        copied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&copied.stdout).contains("copied 1 comment(s)"));
+
+    let after = spawn_app_with(|c| c.database = url.clone()).await;
+    assert!(after.get_html("/guide/risks").await.contains(text));
+    let session = after.login_as_moderator("mia", PASSWORD).await;
+    let page = after
+        .admin_get(&session, &format!("/admin/comments/{id}"))
+        .await;
+    assert_eq!(
+        page.status().as_u16(),
+        200,
+        "the same id on the new database"
+    );
+
+    // Copying again would mix two sites: refused.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_smp-guide"))
+        .args(["db", "copy", "--to", &url, "--database", &before.database])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("new, empty database"));
+}

@@ -7,6 +7,7 @@ use smp_guide::comments::{
     Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Status, Store, StoredComment,
     open_store,
 };
+use smp_guide::comments::{Comment, Dump};
 use tempfile::TempDir;
 
 use crate::postgres::fresh_database;
@@ -92,6 +93,7 @@ for_both_backends!(
     sign_in_failures_are_counted_per_username_and_client,
     concurrent_submissions_are_each_stored_once,
     concurrent_actions_on_two_instances_are_all_seen_by_pollers,
+    a_copy_carries_everything_into_an_empty_database_of_either_backend,
 );
 
 fn comment(section: &str, author: &str, body: &str) -> StoredComment {
@@ -664,4 +666,58 @@ async fn concurrent_actions_on_two_instances_are_all_seen_by_pollers(s: Subject)
         .expect("the poller heard of every section")
         .unwrap();
     assert_eq!(seen.len(), 60);
+}
+
+/// `smp-guide db copy`: from this backend into a new database of each backend, nothing
+/// lost or renumbered, and the copy goes on numbering after the copied ids.
+async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: Subject) {
+    let question = insert(&*s, comment("faq", "Ana", "question")).await;
+    let mut reply = comment("faq", "Ben", "reply");
+    reply.parent_id = Some(question);
+    let reply = insert(&*s, reply).await;
+    let gone = insert(&*s, comment("risks", "Cy", "to be deleted")).await;
+    approve(&*s, question).await;
+    s.apply(gone, Action::Delete, "mia", 5).await.unwrap();
+    s.answer(NewAnswer {
+        parent_id: reply,
+        body: "An answer".into(),
+        author: "The team".into(),
+        moderator: "mia".into(),
+        created_at: 6,
+    })
+    .await
+    .unwrap();
+    s.upsert_moderator("mia", "argon2-hash", 1).await.unwrap();
+    let salt = s.secret("client-hash-salt").await.unwrap();
+    let dump = s.dump().await.unwrap();
+    assert_eq!(dump.comments.len(), 3);
+    assert!(
+        dump.events
+            .iter()
+            .any(|e| e.comment_id == gone && e.action == "delete")
+    );
+
+    let mut destinations = vec![sqlite().await.unwrap()];
+    destinations.extend(postgres().await);
+    for copy in destinations {
+        copy.load(&dump).await.unwrap();
+        assert_eq!(copy.dump().await.unwrap(), dump, "{}", copy.url);
+        assert_eq!(copy.secret("client-hash-salt").await.unwrap(), salt);
+        let ids = |list: Vec<Comment>| list.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(copy.approved(Some("faq")).await.unwrap()),
+            ids(s.approved(Some("faq")).await.unwrap())
+        );
+        let next = insert(&*copy, comment("faq", "Dee", "after the move")).await;
+        assert!(next > dump.comments.iter().map(|c| c.id).max().unwrap());
+        assert!(copy.upsert_moderator("joe", "hash", 2).await.unwrap());
+        // A second copy into the now-used database is refused, and changes nothing.
+        let refused = copy.load(&dump).await.unwrap_err().to_string();
+        assert!(refused.contains("new, empty database"), "{refused}");
+        assert_eq!(copy.dump().await.unwrap().comments.len(), 4);
+    }
+    assert_eq!(
+        Dump::default(),
+        sqlite().await.unwrap().dump().await.unwrap()
+    );
 }

@@ -12,11 +12,13 @@ use sqlx::{AssertSqlSafe, Row};
 
 mod accounts;
 mod moderation;
+mod transfer;
 
 use crate::comments::sql::{self, COLUMNS};
 use crate::comments::store::{
-    AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
+    AccountStore, ActionOutcome, Comment, CommentStore, Dump, Event, InsertOutcome, ModeratorInfo,
     NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoreFuture, StoredComment,
+    TransferStore,
 };
 use crate::comments::{Action, Status};
 
@@ -380,6 +382,16 @@ impl AccountStore for PostgresStore {
         client_hash: &'a str,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.remove_login_failures(username, client_hash))
+    }
+}
+
+impl TransferStore for PostgresStore {
+    fn dump(&self) -> StoreFuture<'_, Dump> {
+        Box::pin(self.dump_all())
+    }
+
+    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()> {
+        Box::pin(self.load_all(dump))
     }
 }
 

@@ -14,14 +14,16 @@ use sqlx::sqlite::{
 mod accounts;
 mod maintenance;
 mod moderation;
+mod transfer;
 mod writer;
 
 pub use maintenance::{ServerLock, backup, database_path, restore};
 
 use crate::comments::sql::{self, COLUMNS};
 use crate::comments::store::{
-    AccountStore, ActionOutcome, Comment, CommentStore, Event, InsertOutcome, ModeratorInfo,
+    AccountStore, ActionOutcome, Comment, CommentStore, Dump, Event, InsertOutcome, ModeratorInfo,
     NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoreFuture, StoredComment,
+    TransferStore,
 };
 use crate::comments::{Action, Status};
 
@@ -341,5 +343,15 @@ impl AccountStore for SqliteStore {
         client_hash: &'a str,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.remove_login_failures(username, client_hash))
+    }
+}
+
+impl TransferStore for SqliteStore {
+    fn dump(&self) -> StoreFuture<'_, Dump> {
+        Box::pin(self.dump_all())
+    }
+
+    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()> {
+        Box::pin(self.load_all(dump))
     }
 }
