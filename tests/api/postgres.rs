@@ -49,6 +49,10 @@ pub async fn fresh_database() -> Option<String> {
     let mut admin = PgConnection::connect(&server.admin_url)
         .await
         .expect("connect to the test PostgreSQL server");
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| drop_databases_of_finished_runs(&mut admin))
+        .await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
@@ -59,6 +63,26 @@ pub async fn fresh_database() -> Option<String> {
         .rsplit_once('/')
         .expect("the admin URL names a database");
     Some(format!("{base}/{name}"))
+}
+
+/// On a server the tests did not start themselves, databases of earlier test runs stay
+/// behind; each run removes those whose process has ended (the name holds its pid).
+async fn drop_databases_of_finished_runs(admin: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'smp\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
+    }
 }
 
 fn skip(why: &str) {
