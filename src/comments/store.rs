@@ -265,3 +265,165 @@ pub fn client_hash(salt: &[u8], address: std::net::IpAddr) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Implements the three object-safe store traits for a backend by boxing the backend's own
+/// `async fn`s, which carry the same names in every backend. Backends write plain async
+/// methods; this is the one place that adapts them for `Arc<dyn Store>`.
+macro_rules! boxed_store {
+    ($backend:ty) => {
+        use $crate::comments::store as s;
+
+        impl s::CommentStore for $backend {
+            fn insert(&self, comment: s::StoredComment) -> s::StoreFuture<'_, s::InsertOutcome> {
+                Box::pin(self.insert_comment(comment))
+            }
+            fn get(&self, id: i64) -> s::StoreFuture<'_, Option<s::Comment>> {
+                Box::pin(self.find_comment(id))
+            }
+            fn approved<'a>(
+                &'a self,
+                section: Option<&'a str>,
+            ) -> s::StoreFuture<'a, Vec<s::Comment>> {
+                Box::pin(self.approved_comments(section))
+            }
+            fn has_approved_author<'a>(
+                &'a self,
+                author: &'a str,
+                email: &'a str,
+            ) -> s::StoreFuture<'a, bool> {
+                Box::pin(self.is_returning_author(author, email))
+            }
+            fn secret(&self, name: &'static str) -> s::StoreFuture<'_, Vec<u8>> {
+                Box::pin(self.shared_secret(name))
+            }
+            fn ping(&self) -> s::StoreFuture<'_, ()> {
+                Box::pin(self.check_connection())
+            }
+            fn queue<'a>(&'a self, filter: &'a s::QueueFilter) -> s::StoreFuture<'a, s::QueuePage> {
+                Box::pin(self.queue_page(filter))
+            }
+            fn counts(&self) -> s::StoreFuture<'_, Vec<($crate::comments::Status, i64)>> {
+                Box::pin(self.status_counts())
+            }
+            fn apply<'a>(
+                &'a self,
+                id: i64,
+                action: $crate::comments::Action,
+                moderator: &'a str,
+                at: i64,
+            ) -> s::StoreFuture<'a, s::ActionOutcome> {
+                Box::pin(self.apply_action(id, action, moderator, at))
+            }
+            fn events<'a>(&'a self, ids: &'a [i64]) -> s::StoreFuture<'a, Vec<s::Event>> {
+                Box::pin(self.audit_trail(ids))
+            }
+            fn answer(&self, answer: s::NewAnswer) -> s::StoreFuture<'_, Option<(i64, String)>> {
+                Box::pin(self.publish_answer(answer))
+            }
+            fn export<'a>(
+                &'a self,
+                status: Option<$crate::comments::Status>,
+                email: Option<&'a str>,
+            ) -> s::StoreFuture<'a, Vec<s::Comment>> {
+                Box::pin(self.export_comments(status, email))
+            }
+            fn erase_email<'a>(
+                &'a self,
+                email: &'a str,
+                actor: &'a str,
+                at: i64,
+            ) -> s::StoreFuture<'a, u64> {
+                Box::pin(self.erase_by_email(email, actor, at))
+            }
+            fn clear_client_hashes(&self, before: i64) -> s::StoreFuture<'_, u64> {
+                Box::pin(self.clear_hashes(before))
+            }
+            fn latest_revision(&self) -> s::StoreFuture<'_, i64> {
+                Box::pin(self.newest_revision())
+            }
+            fn revisions_since(&self, since: i64) -> s::StoreFuture<'_, (i64, Vec<String>)> {
+                Box::pin(self.changed_sections(since))
+            }
+        }
+
+        impl s::AccountStore for $backend {
+            fn upsert_moderator<'a>(
+                &'a self,
+                username: &'a str,
+                password_hash: &'a str,
+                at: i64,
+            ) -> s::StoreFuture<'a, bool> {
+                Box::pin(self.save_moderator(username, password_hash, at))
+            }
+            fn moderators(&self) -> s::StoreFuture<'_, Vec<s::ModeratorInfo>> {
+                Box::pin(self.list_moderators())
+            }
+            fn remove_moderator<'a>(&'a self, username: &'a str) -> s::StoreFuture<'a, bool> {
+                Box::pin(self.delete_moderator(username))
+            }
+            fn credentials<'a>(
+                &'a self,
+                username: &'a str,
+            ) -> s::StoreFuture<'a, Option<(i64, String)>> {
+                Box::pin(self.find_credentials(username))
+            }
+            fn create_session<'a>(
+                &'a self,
+                token_hash: &'a str,
+                moderator_id: i64,
+                csrf_token: &'a str,
+                at: i64,
+            ) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.insert_session(token_hash, moderator_id, csrf_token, at))
+            }
+            fn session<'a>(
+                &'a self,
+                token_hash: &'a str,
+            ) -> s::StoreFuture<'a, Option<s::Session>> {
+                Box::pin(self.find_session(token_hash))
+            }
+            fn touch_session<'a>(&'a self, token_hash: &'a str, at: i64) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.mark_session_seen(token_hash, at))
+            }
+            fn delete_session<'a>(&'a self, token_hash: &'a str) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.remove_session(token_hash))
+            }
+            fn delete_idle_sessions(&self, before: i64) -> s::StoreFuture<'_, u64> {
+                Box::pin(self.remove_idle_sessions(before))
+            }
+            fn record_login_failure<'a>(
+                &'a self,
+                username: &'a str,
+                client_hash: &'a str,
+                at: i64,
+            ) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.insert_login_failure(username, client_hash, at))
+            }
+            fn login_failures<'a>(
+                &'a self,
+                username: &'a str,
+                client_hash: &'a str,
+                since: i64,
+            ) -> s::StoreFuture<'a, (i64, Option<i64>)> {
+                Box::pin(self.count_login_failures(username, client_hash, since))
+            }
+            fn clear_login_failures<'a>(
+                &'a self,
+                username: &'a str,
+                client_hash: &'a str,
+            ) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.remove_login_failures(username, client_hash))
+            }
+        }
+
+        impl s::TransferStore for $backend {
+            fn dump(&self) -> s::StoreFuture<'_, s::Dump> {
+                Box::pin(self.dump_all())
+            }
+            fn load<'a>(&'a self, dump: &'a s::Dump) -> s::StoreFuture<'a, ()> {
+                Box::pin(self.load_all(dump))
+            }
+        }
+    };
+}
+pub(super) use boxed_store;

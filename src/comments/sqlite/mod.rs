@@ -19,13 +19,9 @@ mod writer;
 
 pub use maintenance::{ServerLock, backup, database_path, restore};
 
+use crate::comments::Status;
 use crate::comments::sql::{self, COLUMNS};
-use crate::comments::store::{
-    AccountStore, ActionOutcome, Comment, CommentStore, Dump, Event, InsertOutcome, ModeratorInfo,
-    NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoreFuture, StoredComment,
-    TransferStore,
-};
-use crate::comments::{Action, Status};
+use crate::comments::store::{Comment, InsertOutcome, StoreError, StoredComment};
 
 /// Migrations, embedded in the binary and applied at start.
 const MIGRATIONS: [(i64, &str, &str); 2] = [
@@ -125,233 +121,94 @@ pub(super) fn comment_from_row(row: &SqliteRow) -> Result<Comment, sqlx::Error> 
     })
 }
 
-impl CommentStore for SqliteStore {
-    fn insert(&self, c: StoredComment) -> StoreFuture<'_, InsertOutcome> {
-        Box::pin(self.writer.insert(c))
+crate::comments::store::boxed_store!(SqliteStore);
+
+/// Reading comments and the small shared facts; writes live in the writer task and the
+/// submodules.
+impl SqliteStore {
+    async fn insert_comment(&self, comment: StoredComment) -> Result<InsertOutcome, StoreError> {
+        self.writer.insert(comment).await
     }
 
-    fn get(&self, id: i64) -> StoreFuture<'_, Option<Comment>> {
-        Box::pin(async move {
-            let sql = format!("SELECT {COLUMNS} FROM comments WHERE id = ?");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error("reading a comment"))?;
-            row.as_ref()
-                .map(comment_from_row)
-                .transpose()
-                .map_err(store_error("decoding a comment"))
-        })
-    }
-
-    fn approved<'a>(&'a self, section: Option<&'a str>) -> StoreFuture<'a, Vec<Comment>> {
-        Box::pin(async move {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM comments WHERE status = 'approved' AND (?1 IS NULL OR section = ?1) ORDER BY id"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(section)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error("reading approved comments"))?;
-            rows.iter()
-                .map(comment_from_row)
-                .collect::<Result<_, _>>()
-                .map_err(store_error("decoding comments"))
-        })
-    }
-
-    fn has_approved_author<'a>(&'a self, author: &'a str, email: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(async move {
-            let found: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM comments WHERE author = ? AND email = ? COLLATE NOCASE AND status = 'approved' LIMIT 1",
-            )
-            .bind(author)
-            .bind(email)
+    async fn find_comment(&self, id: i64) -> Result<Option<Comment>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM comments WHERE id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(store_error("looking up a returning commenter"))?;
-            Ok(found.is_some())
-        })
+            .map_err(store_error("reading a comment"))?;
+        row.as_ref()
+            .map(comment_from_row)
+            .transpose()
+            .map_err(store_error("decoding a comment"))
     }
 
-    fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>> {
-        Box::pin(async move {
-            let read = || {
-                sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM secrets WHERE name = ?")
-                    .bind(name)
-                    .fetch_optional(&self.pool)
-            };
-            // Read first, so that a server on a read-only database still starts.
-            if let Some(value) = read().await.map_err(store_error("reading a secret"))? {
-                return Ok(value);
-            }
-            let mut fresh = vec![0u8; 32];
-            getrandom::fill(&mut fresh)
-                .map_err(|err| StoreError::Other(anyhow::anyhow!("no randomness: {err}")))?;
-            // INSERT OR IGNORE then SELECT: concurrent first starts agree on one value.
-            sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+    async fn approved_comments(&self, section: Option<&str>) -> Result<Vec<Comment>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM comments WHERE status = 'approved' AND (?1 IS NULL OR section = ?1) ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(section)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error("reading approved comments"))?;
+        rows.iter()
+            .map(comment_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(store_error("decoding comments"))
+    }
+
+    async fn is_returning_author(&self, author: &str, email: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM comments WHERE author = ? AND email = ? COLLATE NOCASE AND status = 'approved' LIMIT 1",
+        )
+        .bind(author)
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error("looking up a returning commenter"))?;
+        Ok(found.is_some())
+    }
+
+    async fn shared_secret(&self, name: &'static str) -> Result<Vec<u8>, StoreError> {
+        let read = || {
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM secrets WHERE name = ?")
                 .bind(name)
-                .bind(&fresh)
-                .execute(&self.pool)
-                .await
-                .map_err(store_error("creating a secret"))?;
-            read()
-                .await
-                .map_err(store_error("reading a secret"))?
-                .ok_or_else(|| StoreError::Other(anyhow::anyhow!("secret {name} vanished")))
-        })
+                .fetch_optional(&self.pool)
+        };
+        // Read first, so that a server on a read-only database still starts.
+        if let Some(value) = read().await.map_err(store_error("reading a secret"))? {
+            return Ok(value);
+        }
+        let mut fresh = vec![0u8; 32];
+        getrandom::fill(&mut fresh)
+            .map_err(|err| StoreError::Other(anyhow::anyhow!("no randomness: {err}")))?;
+        // INSERT OR IGNORE then SELECT: concurrent first starts agree on one value.
+        sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
+            .bind(name)
+            .bind(&fresh)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error("creating a secret"))?;
+        read()
+            .await
+            .map_err(store_error("reading a secret"))?
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("secret {name} vanished")))
     }
 
-    fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            sqlx::query("SELECT 1")
-                .execute(&self.pool)
-                .await
-                .map_err(store_error("checking the database"))?;
-            Ok(())
-        })
+    async fn check_connection(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error("checking the database"))?;
+        Ok(())
     }
 
-    fn queue<'a>(&'a self, filter: &'a QueueFilter) -> StoreFuture<'a, QueuePage> {
-        Box::pin(self.queue_page(filter))
-    }
-
-    fn counts(&self) -> StoreFuture<'_, Vec<(Status, i64)>> {
-        Box::pin(self.status_counts())
-    }
-
-    fn apply<'a>(
-        &'a self,
-        id: i64,
-        action: Action,
-        moderator: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, ActionOutcome> {
-        Box::pin(self.apply_action(id, action, moderator, at))
-    }
-
-    fn events<'a>(&'a self, ids: &'a [i64]) -> StoreFuture<'a, Vec<Event>> {
-        Box::pin(self.audit_trail(ids))
-    }
-
-    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, Option<(i64, String)>> {
-        Box::pin(self.publish_answer(answer))
-    }
-
-    fn export<'a>(
-        &'a self,
-        status: Option<Status>,
-        email: Option<&'a str>,
-    ) -> StoreFuture<'a, Vec<Comment>> {
-        Box::pin(self.export_comments(status, email))
-    }
-
-    fn erase_email<'a>(&'a self, email: &'a str, actor: &'a str, at: i64) -> StoreFuture<'a, u64> {
-        Box::pin(self.erase_by_email(email, actor, at))
-    }
-
-    fn clear_client_hashes(&self, before: i64) -> StoreFuture<'_, u64> {
-        Box::pin(self.clear_hashes(before))
-    }
-
-    fn latest_revision(&self) -> StoreFuture<'_, i64> {
-        Box::pin(async move {
-            let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM page_revisions")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(store_error("reading page revisions"))?;
-            Ok(latest.unwrap_or(0))
-        })
-    }
-
-    fn revisions_since(&self, since: i64) -> StoreFuture<'_, (i64, Vec<String>)> {
-        Box::pin(self.changed_sections(since))
-    }
-}
-
-impl AccountStore for SqliteStore {
-    fn upsert_moderator<'a>(
-        &'a self,
-        username: &'a str,
-        password_hash: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, bool> {
-        Box::pin(self.save_moderator(username, password_hash, at))
-    }
-
-    fn moderators(&self) -> StoreFuture<'_, Vec<ModeratorInfo>> {
-        Box::pin(self.list_moderators())
-    }
-
-    fn remove_moderator<'a>(&'a self, username: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(self.delete_moderator(username))
-    }
-
-    fn credentials<'a>(&'a self, username: &'a str) -> StoreFuture<'a, Option<(i64, String)>> {
-        Box::pin(self.find_credentials(username))
-    }
-
-    fn create_session<'a>(
-        &'a self,
-        token_hash: &'a str,
-        moderator_id: i64,
-        csrf_token: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(self.insert_session(token_hash, moderator_id, csrf_token, at))
-    }
-
-    fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>> {
-        Box::pin(self.find_session(token_hash))
-    }
-
-    fn touch_session<'a>(&'a self, token_hash: &'a str, at: i64) -> StoreFuture<'a, ()> {
-        Box::pin(self.mark_session_seen(token_hash, at))
-    }
-
-    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(self.remove_session(token_hash))
-    }
-
-    fn delete_idle_sessions(&self, before: i64) -> StoreFuture<'_, u64> {
-        Box::pin(self.remove_idle_sessions(before))
-    }
-
-    fn record_login_failure<'a>(
-        &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(self.insert_login_failure(username, client_hash, at))
-    }
-
-    fn login_failures<'a>(
-        &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-        since: i64,
-    ) -> StoreFuture<'a, (i64, Option<i64>)> {
-        Box::pin(self.count_login_failures(username, client_hash, since))
-    }
-
-    fn clear_login_failures<'a>(
-        &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(self.remove_login_failures(username, client_hash))
-    }
-}
-
-impl TransferStore for SqliteStore {
-    fn dump(&self) -> StoreFuture<'_, Dump> {
-        Box::pin(self.dump_all())
-    }
-
-    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()> {
-        Box::pin(self.load_all(dump))
+    async fn newest_revision(&self) -> Result<i64, StoreError> {
+        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM page_revisions")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error("reading page revisions"))?;
+        Ok(latest.unwrap_or(0))
     }
 }
