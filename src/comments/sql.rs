@@ -2,10 +2,11 @@
 //! in these.
 use std::borrow::Cow;
 
-use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{ColumnIndex, Decode, Row, SqlSafeStr, Type};
 
 use super::StoreError;
+use super::store::{Comment, Event, StoredModerator};
 
 /// A migrator over migrations embedded in the binary as `(version, name, sql)`.
 pub(super) fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -36,6 +37,64 @@ pub(super) fn unavailable(context: &'static str, err: &sqlx::Error) -> Option<St
             | sqlx::Error::Tls(_)
     )
     .then(|| StoreError::Unavailable(format!("{context}: {err}")))
+}
+
+/// Decodes rows of either backend: both store the same columns, and `editorial` decodes as
+/// a `bool` from SQLite's integer as from PostgreSQL's boolean.
+pub(super) trait AnyRow: Row
+where
+    for<'r> &'r str: ColumnIndex<Self>,
+{
+    fn comment(&self) -> Result<Comment, sqlx::Error>;
+    fn event(&self) -> Result<Event, sqlx::Error>;
+    fn stored_moderator(&self) -> Result<StoredModerator, sqlx::Error>;
+}
+
+impl<R> AnyRow for R
+where
+    R: Row,
+    for<'r> &'r str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn comment(&self) -> Result<Comment, sqlx::Error> {
+        let status: String = self.try_get("status")?;
+        Ok(Comment {
+            id: self.try_get("id")?,
+            section: self.try_get("section")?,
+            parent_id: self.try_get("parent_id")?,
+            author: self.try_get("author")?,
+            email: self.try_get("email")?,
+            url: self.try_get("url")?,
+            body: self.try_get("body")?,
+            status: super::Status::parse(&status)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))?,
+            created_at: self.try_get("created_at")?,
+            client_hash: self.try_get("client_hash")?,
+            user_agent: self.try_get("user_agent")?,
+            flag_reason: self.try_get("flag_reason")?,
+            editorial: self.try_get("editorial")?,
+        })
+    }
+
+    fn event(&self) -> Result<Event, sqlx::Error> {
+        Ok(Event {
+            comment_id: self.try_get("comment_id")?,
+            action: self.try_get("action")?,
+            moderator: self.try_get("moderator")?,
+            at: self.try_get("at")?,
+        })
+    }
+
+    fn stored_moderator(&self) -> Result<StoredModerator, sqlx::Error> {
+        Ok(StoredModerator {
+            id: self.try_get("id")?,
+            username: self.try_get("username")?,
+            password_hash: self.try_get("password_hash")?,
+            created_at: self.try_get("created_at")?,
+        })
+    }
 }
 
 /// Every column of `comments`, in the order the row decoders expect.

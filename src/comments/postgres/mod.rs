@@ -7,15 +7,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, Row};
 
 mod accounts;
 mod moderation;
 mod transfer;
 
-use crate::comments::Status;
-use crate::comments::sql::{self, COLUMNS};
+use crate::comments::sql::{self, AnyRow, COLUMNS};
 use crate::comments::store::{Comment, InsertOutcome, StoreError, StoredComment};
 
 /// Migrations, embedded in the binary and applied at start. sqlx takes an advisory lock
@@ -104,29 +103,9 @@ pub(super) fn store_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
     }
 }
 
-pub(super) fn comment_from_row(row: &PgRow) -> Result<Comment, sqlx::Error> {
-    let status: String = row.try_get("status")?;
-    Ok(Comment {
-        id: row.try_get("id")?,
-        section: row.try_get("section")?,
-        parent_id: row.try_get("parent_id")?,
-        author: row.try_get("author")?,
-        email: row.try_get("email")?,
-        url: row.try_get("url")?,
-        body: row.try_get("body")?,
-        status: Status::parse(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown status {status}").into()))?,
-        created_at: row.try_get("created_at")?,
-        client_hash: row.try_get("client_hash")?,
-        user_agent: row.try_get("user_agent")?,
-        flag_reason: row.try_get("flag_reason")?,
-        editorial: row.try_get("editorial")?,
-    })
-}
-
 pub(super) fn comments_from_rows(rows: &[PgRow]) -> Result<Vec<Comment>, StoreError> {
     rows.iter()
-        .map(comment_from_row)
+        .map(AnyRow::comment)
         .collect::<Result<_, _>>()
         .map_err(store_error("decoding comments"))
 }
@@ -194,7 +173,7 @@ impl PostgresStore {
             .await
             .map_err(store_error("reading a comment"))?;
         row.as_ref()
-            .map(comment_from_row)
+            .map(AnyRow::comment)
             .transpose()
             .map_err(store_error("decoding a comment"))
     }

@@ -3,7 +3,7 @@
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use super::{PostgresStore, comments_from_rows, store_error};
-use crate::comments::sql::{COLUMNS, counts_in_order, distinct_sections, like_pattern};
+use crate::comments::sql::{AnyRow, COLUMNS, counts_in_order, distinct_sections, like_pattern};
 use crate::comments::store::{
     ActionOutcome, Comment, Event, NewAnswer, QueueFilter, QueuePage, StoreError,
 };
@@ -116,15 +116,10 @@ impl PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(store_error("reading the audit trail"))?;
-        Ok(rows
-            .iter()
-            .map(|row| Event {
-                comment_id: row.get("comment_id"),
-                action: row.get("action"),
-                moderator: row.get("moderator"),
-                at: row.get("at"),
-            })
-            .collect())
+        rows.iter()
+            .map(AnyRow::event)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(store_error("decoding the audit trail"))
     }
 
     pub(super) async fn publish_answer(&self, answer: NewAnswer) -> Result<Option<(i64, String)>> {

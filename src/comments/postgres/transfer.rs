@@ -2,8 +2,8 @@
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{PostgresStore, comments_from_rows, store_error};
-use crate::comments::sql::{COLUMNS, not_empty};
-use crate::comments::store::{Dump, Event, StoreError, StoredModerator};
+use crate::comments::sql::{AnyRow, COLUMNS, not_empty};
+use crate::comments::store::{Dump, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -28,13 +28,9 @@ impl PostgresStore {
                 .await
                 .map_err(store_error("reading the audit trail"))?
                 .iter()
-                .map(|r| Event {
-                    comment_id: r.get("comment_id"),
-                    action: r.get("action"),
-                    moderator: r.get("moderator"),
-                    at: r.get("at"),
-                })
-                .collect();
+                .map(AnyRow::event)
+                .collect::<std::result::Result<_, _>>()
+                .map_err(store_error("decoding the audit trail"))?;
         let moderators = sqlx::query(
             "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
         )
@@ -42,13 +38,9 @@ impl PostgresStore {
         .await
         .map_err(store_error("reading moderators"))?
         .iter()
-        .map(|r| StoredModerator {
-            id: r.get("id"),
-            username: r.get("username"),
-            password_hash: r.get("password_hash"),
-            created_at: r.get("created_at"),
-        })
-        .collect();
+        .map(AnyRow::stored_moderator)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(store_error("decoding moderators"))?;
         let secrets = sqlx::query("SELECT name, value FROM secrets ORDER BY name")
             .fetch_all(&mut *tx)
             .await

@@ -2,8 +2,8 @@
 //! erasure, and the page revisions that tell every instance what to re-render.
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
-use super::{SqliteStore, comment_from_row, store_error};
-use crate::comments::sql::{COLUMNS, counts_in_order, distinct_sections, like_pattern};
+use super::{SqliteStore, store_error};
+use crate::comments::sql::{AnyRow, COLUMNS, counts_in_order, distinct_sections, like_pattern};
 use crate::comments::store::{
     ActionOutcome, Comment, Event, NewAnswer, QueueFilter, QueuePage, StoreError,
 };
@@ -40,7 +40,7 @@ impl SqliteStore {
             .map_err(store_error("reading the queue"))?;
         let comments = rows
             .iter()
-            .map(comment_from_row)
+            .map(AnyRow::comment)
             .collect::<std::result::Result<_, _>>()
             .map_err(store_error("decoding the queue"))?;
         Ok(QueuePage { comments, total })
@@ -123,15 +123,10 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error("reading the audit trail"))?;
-        Ok(rows
-            .iter()
-            .map(|row| Event {
-                comment_id: row.get("comment_id"),
-                action: row.get("action"),
-                moderator: row.get("moderator"),
-                at: row.get("at"),
-            })
-            .collect())
+        rows.iter()
+            .map(AnyRow::event)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(store_error("decoding the audit trail"))
     }
 
     pub(super) async fn publish_answer(&self, answer: NewAnswer) -> Result<Option<(i64, String)>> {
@@ -201,7 +196,7 @@ impl SqliteStore {
             .await
             .map_err(store_error("exporting comments"))?;
         rows.iter()
-            .map(comment_from_row)
+            .map(AnyRow::comment)
             .collect::<std::result::Result<_, _>>()
             .map_err(store_error("decoding comments"))
     }

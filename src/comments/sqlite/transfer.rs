@@ -1,9 +1,9 @@
 //! Whole-database copies (`smp-guide db copy`), to or from this backend.
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{BEGIN_WRITE, SqliteStore, comment_from_row, store_error};
-use crate::comments::sql::COLUMNS;
-use crate::comments::store::{Dump, Event, StoreError, StoredModerator};
+use super::{BEGIN_WRITE, SqliteStore, store_error};
+use crate::comments::sql::{AnyRow, COLUMNS};
+use crate::comments::store::{Dump, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -21,7 +21,7 @@ impl SqliteStore {
             .await
             .map_err(store_error("reading comments"))?
             .iter()
-            .map(comment_from_row)
+            .map(AnyRow::comment)
             .collect::<std::result::Result<_, _>>()
             .map_err(store_error("decoding comments"))?;
         let events =
@@ -30,13 +30,9 @@ impl SqliteStore {
                 .await
                 .map_err(store_error("reading the audit trail"))?
                 .iter()
-                .map(|r| Event {
-                    comment_id: r.get("comment_id"),
-                    action: r.get("action"),
-                    moderator: r.get("moderator"),
-                    at: r.get("at"),
-                })
-                .collect();
+                .map(AnyRow::event)
+                .collect::<std::result::Result<_, _>>()
+                .map_err(store_error("decoding the audit trail"))?;
         let moderators = sqlx::query(
             "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
         )
@@ -44,13 +40,9 @@ impl SqliteStore {
         .await
         .map_err(store_error("reading moderators"))?
         .iter()
-        .map(|r| StoredModerator {
-            id: r.get("id"),
-            username: r.get("username"),
-            password_hash: r.get("password_hash"),
-            created_at: r.get("created_at"),
-        })
-        .collect();
+        .map(AnyRow::stored_moderator)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(store_error("decoding moderators"))?;
         let secrets = sqlx::query("SELECT name, value FROM secrets ORDER BY name")
             .fetch_all(&mut *tx)
             .await
