@@ -3,6 +3,11 @@
 //! so any instance can answer any request. Commits are durable with PostgreSQL's default
 //! `synchronous_commit = on`, and concurrent commits share their WAL flushes, so there is
 //! no writer task as in the SQLite backend.
+//!
+//! Each query mirrors the SQLite backend's, in PostgreSQL's dialect (`$n` placeholders,
+//! `RETURNING`, arrays with `ANY`, row locks where two instances may race); what both share
+//! lives in `comments::sql`, and one storage test suite (`tests/api/storage.rs`) runs
+//! against both to keep them in step.
 use std::str::FromStr;
 use std::time::Duration;
 
