@@ -37,6 +37,18 @@ impl BatchedStderr {
         }
     }
 
+    /// Adds whole lines to the buffer; writes the buffer out at once when it is full.
+    fn append(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        buffer.extend_from_slice(bytes);
+        if buffer.len() >= FLUSH_AT_BYTES {
+            let full = std::mem::take(&mut *buffer);
+            drop(buffer);
+            std::io::stderr().lock().write_all(&full)?;
+        }
+        Ok(())
+    }
+
     fn start_flusher(&self) {
         let weak = Arc::downgrade(&self.buffer);
         std::thread::Builder::new()
@@ -53,13 +65,7 @@ impl BatchedStderr {
 
 impl Write for BatchedStderr {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        buffer.extend_from_slice(bytes);
-        if buffer.len() >= FLUSH_AT_BYTES {
-            let full = std::mem::take(&mut *buffer);
-            drop(buffer);
-            std::io::stderr().lock().write_all(&full)?;
-        }
+        self.append(bytes)?;
         Ok(bytes.len())
     }
 
@@ -202,24 +208,24 @@ pub fn write_access(access: &Access<'_>) {
                 access.latency_us
             ),
         };
-        let _ = log.writer.clone().write_all(line.as_bytes());
+        let _ = log.writer.append(line.as_bytes());
     });
 }
 
-/// RFC 3339 in UTC with microseconds, like the subscriber's; the part up to the second is
-/// formatted once a second per thread.
-fn timestamp() -> String {
+/// RFC 3339 in UTC with microseconds, like the subscriber's. The part up to the second is
+/// formatted once a second per thread, and nothing is allocated per line.
+fn timestamp() -> Timestamp {
     thread_local! {
-        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+        static SECOND: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [b'0'; 19])) };
     }
     let since_epoch = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
     let secs = since_epoch.as_secs();
-    SECOND.with_borrow_mut(|(cached, text)| {
+    let date_time = SECOND.with_borrow_mut(|(cached, text)| {
         if *cached != secs {
             *cached = secs;
-            *text = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+            let formatted = time::OffsetDateTime::from_unix_timestamp(secs as i64)
                 .ok()
                 .and_then(|t| {
                     t.format(time::macros::format_description!(
@@ -228,9 +234,29 @@ fn timestamp() -> String {
                     .ok()
                 })
                 .unwrap_or_default();
+            if let Ok(bytes) = formatted.as_bytes().try_into() {
+                *text = bytes;
+            }
         }
-        format!("{text}.{:06}Z", since_epoch.subsec_micros())
-    })
+        *text
+    });
+    Timestamp {
+        date_time,
+        micros: since_epoch.subsec_micros(),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (ASCII) and the microseconds after it.
+struct Timestamp {
+    date_time: [u8; 19],
+    micros: u32,
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let date_time = std::str::from_utf8(&self.date_time).map_err(|_| std::fmt::Error)?;
+        write!(f, "{date_time}.{:06}Z", self.micros)
+    }
 }
 
 /// A string inside JSON quotes. Paths and routes are printable ASCII (the HTTP parser
@@ -263,7 +289,7 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_microseconds() {
-        let stamp = timestamp();
+        let stamp = timestamp().to_string();
         assert_eq!(stamp.len(), "2026-11-25T15:12:39.088707Z".len(), "{stamp}");
         let shape: String = stamp
             .chars()
