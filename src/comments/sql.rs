@@ -3,10 +3,12 @@
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{ColumnIndex, Decode, Row, SqlSafeStr, Type};
+use sqlx::{
+    AssertSqlSafe, ColumnIndex, Database, Decode, Executor, IntoArguments, Row, SqlSafeStr, Type,
+};
 
 use super::StoreError;
-use super::store::{Comment, Event, StoredModerator};
+use super::store::{Comment, Dump, Event, StoredModerator};
 
 /// A migrator over migrations embedded in the binary as `(version, name, sql)`.
 pub(super) fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -95,6 +97,57 @@ where
             created_at: self.try_get("created_at")?,
         })
     }
+}
+
+/// Reads everything a copy carries (`smp-guide db copy`). The queries are the same in both
+/// dialects; the caller runs this inside a transaction of its own, so that every table is
+/// read from one snapshot.
+pub(super) async fn read_dump<DB>(connection: &mut DB::Connection) -> Result<Dump, sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    DB::Row: AnyRow,
+    for<'r> &'r str: ColumnIndex<DB::Row>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> Vec<u8>: Decode<'r, DB> + Type<DB>,
+{
+    let comments = sqlx::query::<DB>(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM comments ORDER BY id"
+    )))
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(AnyRow::comment)
+    .collect::<Result<_, _>>()?;
+    let events = sqlx::query::<DB>(
+        "SELECT comment_id, action, moderator, at FROM comment_events ORDER BY id",
+    )
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(AnyRow::event)
+    .collect::<Result<_, _>>()?;
+    let moderators = sqlx::query::<DB>(
+        "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
+    )
+    .fetch_all(&mut *connection)
+    .await?
+    .iter()
+    .map(AnyRow::stored_moderator)
+    .collect::<Result<_, _>>()?;
+    let secrets = sqlx::query::<DB>("SELECT name, value FROM secrets ORDER BY name")
+        .fetch_all(&mut *connection)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("value")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Dump {
+        comments,
+        events,
+        moderators,
+        secrets,
+    })
 }
 
 /// Every column of `comments`, in the order the row decoders expect.

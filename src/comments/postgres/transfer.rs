@@ -1,8 +1,8 @@
 //! Whole-database copies (`smp-guide db copy`), to or from this backend.
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
-use super::{PostgresStore, comments_from_rows, store_error};
-use crate::comments::sql::{AnyRow, COLUMNS, not_empty};
+use super::{PostgresStore, store_error};
+use crate::comments::sql::{self, COLUMNS, not_empty};
 use crate::comments::store::{Dump, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -15,46 +15,11 @@ impl PostgresStore {
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
             .map_err(store_error("starting a copy"))?;
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM comments ORDER BY id"
-        )))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(store_error("reading comments"))?;
-        let comments = comments_from_rows(&rows)?;
-        let events =
-            sqlx::query("SELECT comment_id, action, moderator, at FROM comment_events ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store_error("reading the audit trail"))?
-                .iter()
-                .map(AnyRow::event)
-                .collect::<std::result::Result<_, _>>()
-                .map_err(store_error("decoding the audit trail"))?;
-        let moderators = sqlx::query(
-            "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(store_error("reading moderators"))?
-        .iter()
-        .map(AnyRow::stored_moderator)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(store_error("decoding moderators"))?;
-        let secrets = sqlx::query("SELECT name, value FROM secrets ORDER BY name")
-            .fetch_all(&mut *tx)
+        let dump = sql::read_dump::<sqlx::Postgres>(&mut tx)
             .await
-            .map_err(store_error("reading secrets"))?
-            .iter()
-            .map(|r| (r.get("name"), r.get("value")))
-            .collect();
+            .map_err(store_error("reading the database for a copy"))?;
         tx.commit().await.map_err(store_error("ending a copy"))?;
-        Ok(Dump {
-            comments,
-            events,
-            moderators,
-            secrets,
-        })
+        Ok(dump)
     }
 
     pub(super) async fn load_all(&self, dump: &Dump) -> Result<()> {

@@ -1,8 +1,8 @@
 //! Whole-database copies (`smp-guide db copy`), to or from this backend.
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
 use super::{BEGIN_WRITE, SqliteStore, store_error};
-use crate::comments::sql::{AnyRow, COLUMNS};
+use crate::comments::sql::{self, COLUMNS};
 use crate::comments::store::{Dump, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -15,48 +15,11 @@ impl SqliteStore {
             .begin()
             .await
             .map_err(store_error("starting a copy"))?;
-        let sql = format!("SELECT {COLUMNS} FROM comments ORDER BY id");
-        let comments = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut *tx)
+        let dump = sql::read_dump::<sqlx::Sqlite>(&mut tx)
             .await
-            .map_err(store_error("reading comments"))?
-            .iter()
-            .map(AnyRow::comment)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(store_error("decoding comments"))?;
-        let events =
-            sqlx::query("SELECT comment_id, action, moderator, at FROM comment_events ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store_error("reading the audit trail"))?
-                .iter()
-                .map(AnyRow::event)
-                .collect::<std::result::Result<_, _>>()
-                .map_err(store_error("decoding the audit trail"))?;
-        let moderators = sqlx::query(
-            "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(store_error("reading moderators"))?
-        .iter()
-        .map(AnyRow::stored_moderator)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(store_error("decoding moderators"))?;
-        let secrets = sqlx::query("SELECT name, value FROM secrets ORDER BY name")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(store_error("reading secrets"))?
-            .iter()
-            .map(|r| (r.get("name"), r.get("value")))
-            .collect();
+            .map_err(store_error("reading the database for a copy"))?;
         tx.commit().await.map_err(store_error("ending a copy"))?;
-        Ok(Dump {
-            comments,
-            events,
-            moderators,
-            secrets,
-        })
+        Ok(dump)
     }
 
     pub(super) async fn load_all(&self, dump: &Dump) -> Result<()> {
