@@ -1,4 +1,5 @@
-//! The operator's commands: `moderator add|list|remove` and `comments export|erase`.
+//! The operator's commands: `moderator add|list|remove`, `comments export|erase` and
+//! `db backup|restore|copy`.
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
