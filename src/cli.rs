@@ -243,6 +243,15 @@ pub fn check(args: CheckArgs) -> ExitCode {
                     warning.message
                 );
             }
+            for section in guide.sections.iter().chain(&guide.drafts) {
+                if let Some(score) = section.reading_ease {
+                    println!(
+                        "{}: reading ease {score:.0} (plain English is {:.0} or more)",
+                        section.file.display(),
+                        content::MIN_READING_EASE
+                    );
+                }
+            }
             println!(
                 "{}: ok, {} sections, {} drafts, {} warning(s)",
                 args.content.display(),

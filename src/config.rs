@@ -111,9 +111,39 @@ pub struct CommentSettings {
     pub hold_words: Vec<String>,
     /// Words that send a comment straight to spam.
     pub block_words: Vec<String>,
+    /// Words that suggest the writer has a medical problem: such comments are held with
+    /// the reason "possible medical concern", shown first in the queue, so that a
+    /// moderator can point the writer to urgent advice. An empty list turns this off.
+    pub medical_words: Vec<String>,
     /// Client hashes older than this many days are cleared; 0 keeps them.
     pub client_hash_days: u32,
 }
+
+/// Signs of infection, allergy or injury that a worried reader may describe. Whole words
+/// (and their plurals); entries with a space or symbol match as phrases.
+pub const DEFAULT_MEDICAL_WORDS: [&str; 21] = [
+    "fever",
+    "pus",
+    "bleeding",
+    "swelling",
+    "swollen",
+    "infection",
+    "infected",
+    "oozing",
+    "weeping",
+    "rash",
+    "blister",
+    "allergic",
+    "allergy",
+    "hives",
+    "throbbing",
+    "antibiotics",
+    "red streaks",
+    "hot to the touch",
+    "a&e",
+    "urgent care",
+    "hospital",
+];
 
 impl Default for CommentSettings {
     fn default() -> Self {
@@ -124,6 +154,10 @@ impl Default for CommentSettings {
             trusted_proxies: Vec::new(),
             hold_words: Vec::new(),
             block_words: Vec::new(),
+            medical_words: DEFAULT_MEDICAL_WORDS
+                .iter()
+                .map(|w| (*w).to_owned())
+                .collect(),
             client_hash_days: 90,
         }
     }

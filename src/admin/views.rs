@@ -54,6 +54,14 @@ impl AdminComment {
     pub fn url(&self) -> &str {
         self.comment.url.as_deref().unwrap_or("")
     }
+
+    /// Held because the text may describe a medical problem: the card says so first.
+    pub fn medical_concern(&self) -> bool {
+        self.comment
+            .flag_reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with(crate::comments::MEDICAL_CONCERN))
+    }
 }
 
 /// `25 November 2026, 14:03 UTC`.
@@ -77,6 +85,7 @@ pub fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
         og_type: "website",
         json_ld: None,
         noindex: true,
+        og_image: None,
     }
 }
 

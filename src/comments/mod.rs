@@ -18,7 +18,7 @@ pub use form::{
 pub use postgres::PostgresStore;
 use postgres::redact as redact_database_url;
 pub use preview::PreviewSigner;
-pub use spam::{SpamRules, Verdict};
+pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};
 pub use sqlite::{ServerLock, SqliteStore, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
 pub use store::{

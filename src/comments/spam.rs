@@ -17,7 +17,12 @@ pub enum Verdict {
 pub struct SpamRules {
     hold_words: Vec<String>,
     block_words: Vec<String>,
+    medical_words: Vec<String>,
 }
+
+/// The start of the reason given to comments that may describe a medical problem; the
+/// queue shows these first and most prominently.
+pub const MEDICAL_CONCERN: &str = "possible medical concern";
 
 impl SpamRules {
     pub fn new(settings: &CommentSettings) -> Self {
@@ -31,6 +36,7 @@ impl SpamRules {
         Self {
             hold_words: lower(&settings.hold_words),
             block_words: lower(&settings.block_words),
+            medical_words: lower(&settings.medical_words),
         }
     }
 
@@ -43,22 +49,30 @@ impl SpamRules {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
-        let has_word = |list: &[String]| {
+        let has_word = |list: &[String], plurals: bool| {
             list.iter()
                 .find(|entry| {
                     // A single word matches whole words; a phrase matches as text.
                     if entry.contains(|c: char| !c.is_alphanumeric()) {
                         text.contains(entry.as_str())
+                    } else if plurals {
+                        words.iter().any(|w| {
+                            w.strip_prefix(entry.as_str())
+                                .is_some_and(|rest| matches!(rest, "" | "s" | "es"))
+                        })
                     } else {
                         words.contains(&entry.as_str())
                     }
                 })
                 .cloned()
         };
-        if let Some(word) = has_word(&self.block_words) {
+        if let Some(word) = has_word(&self.block_words, false) {
             return Verdict::Spam(format!("contains the blocked word \"{word}\""));
         }
         let mut reasons = Vec::new();
+        if let Some(word) = has_word(&self.medical_words, true) {
+            reasons.push(format!("{MEDICAL_CONCERN} (mentions \"{word}\")"));
+        }
         let links = count_links(&comment.body);
         if links >= 2 {
             reasons.push(format!("contains {links} links"));
@@ -69,7 +83,7 @@ impl SpamRules {
         if contains_phone_number(&comment.body) {
             reasons.push("contains a phone number".to_owned());
         }
-        if let Some(word) = has_word(&self.hold_words) {
+        if let Some(word) = has_word(&self.hold_words, false) {
             reasons.push(format!("contains the held word \"{word}\""));
         }
         if reasons.is_empty() {
@@ -170,5 +184,48 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(judge(&rules, body), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn comments_that_describe_a_medical_problem_are_held_first() {
+        let rules = SpamRules::new(&CommentSettings::default());
+        let cases = [
+            ("Does it hurt much?", Verdict::Clean),
+            (
+                "I have a fever since my session",
+                Verdict::Hold("possible medical concern (mentions \"fever\")".into()),
+            ),
+            (
+                "Are infections common?",
+                Verdict::Hold("possible medical concern (mentions \"infection\")".into()),
+            ),
+            (
+                "It feels hot to the touch",
+                Verdict::Hold("possible medical concern (mentions \"hot to the touch\")".into()),
+            ),
+            (
+                "My rashes",
+                Verdict::Hold("possible medical concern (mentions \"rash\")".into()),
+            ),
+            (
+                "He was rash to book",
+                Verdict::Hold("possible medical concern (mentions \"rash\")".into()),
+            ),
+            ("Pushing back", Verdict::Clean),
+            (
+                "Pus, call 0207 946 0958",
+                Verdict::Hold(
+                    "possible medical concern (mentions \"pus\"); contains a phone number".into(),
+                ),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(judge(&rules, body), expected, "{body}");
+        }
+        let off = SpamRules::new(&CommentSettings {
+            medical_words: Vec::new(),
+            ..CommentSettings::default()
+        });
+        assert_eq!(judge(&off, "I have a fever"), Verdict::Clean);
     }
 }

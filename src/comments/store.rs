@@ -152,7 +152,8 @@ pub trait CommentStore: Send + Sync {
     /// Deletes every comment with this email address (a data-protection request). Replies
     /// by others stay, as top-level comments. Returns how many were erased.
     fn erase_email<'a>(&'a self, email: &'a str, actor: &'a str, at: i64) -> StoreFuture<'a, u64>;
-    /// Clears client hashes of comments created before `before`. Returns how many.
+    /// Clears client hashes and browser names of comments created before `before`: after
+    /// `client_hash_days` nothing ties a comment to a network or a device. Returns how many.
     fn clear_client_hashes(&self, before: i64) -> StoreFuture<'_, u64>;
     /// The id of the newest page revision (0 when there is none).
     fn latest_revision(&self) -> StoreFuture<'_, i64>;

@@ -65,15 +65,35 @@ pub fn parse<T: DeserializeOwned>(split: &Split<'_>) -> Result<T, LineError> {
 
 /// The file line on which `key = ...` is set, for errors found after parsing.
 pub fn key_line(split: &Split<'_>, key: &str) -> usize {
-    split
+    nth_key_line(split, key, 0)
+}
+
+/// The file line of the `n`-th (from 0) `key = ...`, e.g. the third FAQ entry's `answer`;
+/// the first one's when there are fewer.
+pub fn nth_key_line(split: &Split<'_>, key: &str, n: usize) -> usize {
+    let is_key = |line: &&str| {
+        line.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    nth_line(split, n, is_key)
+}
+
+/// The file line of the `n`-th (from 0) `[[table]]` header, e.g. the second `[[sources]]`.
+pub fn table_line(split: &Split<'_>, table: &str, n: usize) -> usize {
+    let header = format!("[[{table}]]");
+    nth_line(split, n, |line: &&str| line.trim() == header)
+}
+
+fn nth_line(split: &Split<'_>, n: usize, matches: impl Fn(&&str) -> bool) -> usize {
+    let found: Vec<usize> = split
         .front
         .lines()
-        .position(|line| {
-            line.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map_or(1, |index| split.front_line + index)
+        .enumerate()
+        .filter(|(_, line)| matches(line))
+        .map(|(index, _)| split.front_line + index)
+        .collect();
+    found.get(n).or(found.first()).copied().unwrap_or(1)
 }
 
 #[cfg(test)]
@@ -137,5 +157,21 @@ mod tests {
         let split = split("+++\ntitle = \"A\"\n  slug= \"a\"\n+++\n").unwrap();
         assert_eq!(key_line(&split, "slug"), 3);
         assert_eq!(key_line(&split, "missing"), 1);
+    }
+
+    #[test]
+    fn nth_lines_find_repeated_keys_and_tables() {
+        let text =
+            "+++\ntitle = \"A\"\n[[sources]]\ntitle = \"S1\"\n\n[[sources]]\ntitle = \"S2\"\n+++\n";
+        let split = split(text).unwrap();
+        assert_eq!(table_line(&split, "sources", 0), 3);
+        assert_eq!(table_line(&split, "sources", 1), 6);
+        assert_eq!(
+            table_line(&split, "sources", 5),
+            3,
+            "falls back to the first"
+        );
+        assert_eq!(nth_key_line(&split, "title", 2), 7);
+        assert_eq!(table_line(&split, "faq", 0), 1);
     }
 }

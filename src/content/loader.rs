@@ -8,10 +8,13 @@ use serde::Deserialize;
 use super::front_matter::{self, LineError, Split};
 use super::markdown::{self, MarkdownProblem, RenderOptions};
 use super::{
-    Day, FaqEntry, Guide, Home, Item, NavLink, Problem, SearchIndex, Section, SiteInfo, Source,
-    line_of, slugify,
+    Day, FaqEntry, Guide, Home, Item, NavLink, Problem, Reviewer, SearchIndex, Section, SiteInfo,
+    Source, line_of, slugify,
 };
 use crate::assets::Assets;
+
+mod pages;
+mod sources;
 
 /// The sections every guide must have, by slug. A guide without one of them is incomplete.
 pub const REQUIRED_SECTIONS: [&str; 7] = [
@@ -24,7 +27,7 @@ pub const REQUIRED_SECTIONS: [&str; 7] = [
     "faq",
 ];
 
-/// Paths that exist outside the guide sections and that Markdown may link to.
+/// Paths that exist outside the guide sections and pages, and that Markdown may link to.
 const SITE_PATHS: [&str; 6] = [
     "/",
     "/guide",
@@ -44,6 +47,8 @@ struct SiteFile {
     byline: String,
     disclaimer: String,
     #[serde(default)]
+    urgent_advice: Option<String>,
+    #[serde(default)]
     nav: Vec<NavLink>,
 }
 
@@ -62,10 +67,12 @@ struct SectionFront {
     description: String,
     slug: String,
     order: u32,
+    #[serde(default)]
+    published: Option<Day>,
     updated: Day,
     last_reviewed: Day,
     next_review: Day,
-    reviewed_by: String,
+    reviewed_by: Reviewer,
     #[serde(default)]
     draft: bool,
     #[serde(default)]
@@ -131,6 +138,8 @@ struct Loaded {
     front_text: String,
     /// Internal links in the body and in front matter fragments, with their file line.
     links: Vec<(String, usize)>,
+    /// Citation numbers in the body and in front matter fragments, with their file line.
+    citations: Vec<(usize, usize)>,
     draft: bool,
     section: Section,
 }
@@ -141,22 +150,67 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
     let site = load_site(&dir.join("site.toml"), &mut problems);
     let home = load_home(&dir.join("home.md"), assets, &mut problems);
     let loaded = load_sections(&dir.join("guide"), assets, &mut problems);
+    let pages = pages::load(&dir.join("pages"), assets, &mut problems);
     check_uniqueness(&loaded, &mut problems);
     check_required(dir, &loaded, &mut problems);
+    for l in &loaded {
+        sources::check_citations(
+            &l.path,
+            &l.citations,
+            l.section.sources.len(),
+            &mut problems,
+        );
+    }
     let (published, drafts): (Vec<_>, Vec<_>) = loaded.into_iter().partition(|l| !l.draft);
-    let home_links = home
-        .as_ref()
-        .map(|(_, links)| (dir.join("home.md"), links.as_slice()));
-    check_links(&published, &drafts, home_links, assets, &mut problems);
+    let mut other_links: Vec<(PathBuf, Vec<(String, usize)>)> = pages
+        .iter()
+        .map(|p| (p.path.clone(), p.links.clone()))
+        .collect();
+    if let Some((_, links)) = &home {
+        other_links.push((dir.join("home.md"), links.clone()));
+    }
+    if let Some((site, line)) = &site
+        && let Some(link) = &site.urgent_advice
+    {
+        other_links.push((dir.join("site.toml"), vec![(link.clone(), *line)]));
+    }
+    let page_paths: Vec<String> = pages.iter().map(|p| p.page.path()).collect();
+    check_links(
+        &published,
+        &drafts,
+        &other_links,
+        &page_paths,
+        assets,
+        &mut problems,
+    );
     let home = home.map(|(home, _)| home);
 
-    let (Some(site), Some(mut home)) = (site, home) else {
+    let (Some((mut site, _)), Some(mut home)) = (site, home) else {
         return Err(problems.0);
     };
     if !problems.0.is_empty() {
         return Err(problems.0);
     }
-    let warnings = warnings(&published, &drafts, time::OffsetDateTime::now_utc().date());
+    let mut warnings = warnings(&published, &drafts, time::OffsetDateTime::now_utc().date());
+    for p in &pages {
+        sources::warn_about_sources(
+            &p.path,
+            &p.front_text,
+            p.front_line,
+            &p.page.sources,
+            None,
+            &mut warnings,
+        );
+    }
+    let mut pages: Vec<super::Page> = pages.into_iter().map(|p| p.page).collect();
+    pages.sort_by_key(|p| p.order);
+    site.footer = pages
+        .iter()
+        .map(|page| NavLink {
+            label: page.title.clone(),
+            url: page.path(),
+        })
+        .collect();
     let mut sections: Vec<Section> = published.into_iter().map(|l| l.section).collect();
     sections.sort_by_key(|s| s.order);
     let mut drafts: Vec<Section> = drafts.into_iter().map(|l| l.section).collect();
@@ -170,8 +224,9 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
         home,
         sections,
         drafts,
+        pages,
         search,
-        warnings,
+        warnings: warnings.0,
     })
 }
 
@@ -179,10 +234,28 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
 pub const MAX_TITLE_CHARS: usize = 60;
 pub const MAX_DESCRIPTION_CHARS: usize = 160;
 
-fn warnings(published: &[Loaded], drafts: &[Loaded], today: time::Date) -> Vec<Problem> {
+/// Below this Flesch reading ease a section is warned about: plain English starts at 60.
+pub const MIN_READING_EASE: f64 = 60.0;
+
+fn warnings(published: &[Loaded], drafts: &[Loaded], today: time::Date) -> Problems {
     let mut found = Problems::default();
     for l in published.iter().chain(drafts) {
         let s = &l.section;
+        sources::warn_about_sources(
+            &l.path,
+            &l.front_text,
+            l.split_front_line,
+            &s.sources,
+            Some(sources::MIN_SOURCES),
+            &mut found,
+        );
+        if let Some(score) = s.reading_ease
+            && score < MIN_READING_EASE
+        {
+            found.add(&l.path, 1, format!(
+                "reading ease is {score:.0}, below {MIN_READING_EASE:.0}: use shorter sentences and everyday words"
+            ));
+        }
         let title = s.title.chars().count();
         if title > MAX_TITLE_CHARS {
             found.add(
@@ -206,7 +279,7 @@ fn warnings(published: &[Loaded], drafts: &[Loaded], today: time::Date) -> Vec<P
             ));
         }
     }
-    found.0
+    found
 }
 
 fn read(path: &Path, problems: &mut Problems) -> Option<String> {
@@ -223,7 +296,8 @@ fn read(path: &Path, problems: &mut Problems) -> Option<String> {
     }
 }
 
-fn load_site(path: &Path, problems: &mut Problems) -> Option<SiteInfo> {
+/// The site's settings, with the line of `urgent_advice` for the link check.
+fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> {
     let text = read(path, problems)?;
     let file: SiteFile = match toml::from_str(&text) {
         Ok(file) => file,
@@ -253,15 +327,21 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<SiteInfo> {
             problems.add(path, line(key), format!("`{key}` must not be empty"));
         }
     }
-    Some(SiteInfo {
-        title: file.title,
-        description: file.description,
-        base_url: file.base_url.trim_end_matches('/').to_owned(),
-        language: file.language,
-        byline: file.byline,
-        disclaimer: file.disclaimer,
-        nav: file.nav,
-    })
+    let urgent_line = line("urgent_advice");
+    Some((
+        SiteInfo {
+            title: file.title,
+            description: file.description,
+            base_url: file.base_url.trim_end_matches('/').to_owned(),
+            language: file.language,
+            byline: file.byline,
+            disclaimer: file.disclaimer,
+            urgent_advice: file.urgent_advice,
+            nav: file.nav,
+            footer: Vec::new(),
+        },
+        urgent_line,
+    ))
 }
 
 /// The home page, with its internal links and their lines (checked with the sections').
@@ -276,7 +356,8 @@ fn load_home(
     let body_offset = source.len() - split.body.len();
     let (intro, found) = markdown::render(split.body, assets, RenderOptions::STANDALONE);
     problems.markdown(path, &source, body_offset, found);
-    let (summary, found) = markdown::render_fragment(&front.summary, assets);
+    let (summary, found) =
+        markdown::render_fragment(&front.summary, assets, RenderOptions::STANDALONE);
     let summary_line = front_matter::key_line(&split, "summary");
     for problem in found {
         problems.add(path, summary_line, problem.message);
@@ -374,9 +455,9 @@ fn parse_section(
         ));
     }
     for (key, value) in [
-        ("title", &front.title),
-        ("description", &front.description),
-        ("reviewed_by", &front.reviewed_by),
+        ("title", front.title.as_str()),
+        ("description", front.description.as_str()),
+        ("reviewed_by", front.reviewed_by.name()),
     ] {
         if value.trim().is_empty() {
             problems.add(&path, key_line(key), format!("`{key}` must not be empty"));
@@ -404,6 +485,17 @@ fn parse_section(
         .iter()
         .map(|(link, offset)| (link.clone(), line_of(source, body_offset + offset)))
         .collect();
+    let mut citations: Vec<(usize, usize)> = body
+        .citations
+        .iter()
+        .map(|(number, offset)| (*number, line_of(source, body_offset + offset)))
+        .collect();
+    let mut prose: Vec<String> = body
+        .blocks
+        .iter()
+        .filter(|block| !block.heading)
+        .map(|block| block.text.clone())
+        .collect();
 
     if front
         .faq
@@ -416,26 +508,37 @@ fn parse_section(
             "an FAQ entry has an empty question",
         );
     }
-    let mut fragment = |key: &str, text: &str, what: &str| -> markdown::Fragment {
-        let line = key_line(key);
+    // The n-th `text = ` or `answer = ` of the file, for messages about the n-th item.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Each fragment is rendered for the section's own page and for the one-page guide.
+    let mut fragment = |key: &str, text: &str, what: &str| -> (markdown::Fragment, String) {
+        let nth = seen.entry(key.to_owned()).or_default();
+        let line = front_matter::nth_key_line(&split, key, *nth);
+        *nth += 1;
         if text.trim().is_empty() {
             problems.add(&path, line, format!("{what} is empty"));
         }
-        let (fragment, found) = markdown::render_fragment(text, assets);
+        let combined_html = markdown::render_fragment(text, assets, combined_opts)
+            .0
+            .html;
+        let (fragment, found) = markdown::render_fragment(text, assets, RenderOptions::STANDALONE);
         for problem in found {
             problems.add(&path, line, problem.message);
         }
         links.extend(fragment.links.iter().map(|link| (link.clone(), line)));
-        fragment
+        citations.extend(fragment.citations.iter().map(|number| (*number, line)));
+        prose.extend(fragment.blocks.iter().cloned());
+        (fragment, combined_html)
     };
     let mut items = |key: &str, list: Vec<ItemFront>| -> Vec<Item> {
         list.into_iter()
             .map(|item| {
                 let what = format!("the text of {key} \"{}\"", item.title);
-                let html = fragment("text", &item.text, &what).html;
+                let (text, combined_html) = fragment("text", &item.text, &what);
                 Item {
                     title: item.title,
-                    html,
+                    html: text.html,
+                    combined_html,
                 }
             })
             .collect()
@@ -447,7 +550,7 @@ fn parse_section(
     let mut faq = Vec::with_capacity(front.faq.len());
     for entry in front.faq {
         let what = format!("the answer to \"{}\"", entry.question);
-        let answer = fragment("answer", &entry.answer, &what);
+        let (answer, combined_answer_html) = fragment("answer", &entry.answer, &what);
         let mut id = slugify(&entry.question);
         while !faq_ids.insert(id.clone()) || body.headings.iter().any(|h| h.id == id) {
             id.push_str("-q");
@@ -456,25 +559,31 @@ fn parse_section(
             question: entry.question,
             id,
             answer_html: answer.html,
+            combined_answer_html,
             answer_text: answer.text,
         });
     }
 
+    let reading_ease = super::readability::reading_ease(prose.iter().map(String::as_str));
     Some(Loaded {
         front_text: split.front.to_owned(),
         split_front_line: split.front_line,
         draft: front.draft,
         links,
+        citations,
         section: Section {
+            file: path.clone(),
             slug: front.slug,
             order: front.order,
             title: front.title,
             description: front.description,
+            published: front.published.unwrap_or(front.updated),
             updated: front.updated,
             last_reviewed: front.last_reviewed,
             next_review: front.next_review,
             reviewed_by: front.reviewed_by,
             sources: front.sources,
+            reading_ease,
             combined_html,
             body,
             steps,
@@ -547,10 +656,12 @@ fn check_required(dir: &Path, loaded: &[Loaded], problems: &mut Problems) {
 }
 
 /// Every internal link must lead to a published page, and every `#anchor` to a heading.
+/// `others` are the links of files that are not sections (home, pages, site.toml).
 fn check_links(
     published: &[Loaded],
     drafts: &[Loaded],
-    home_links: Option<(PathBuf, &[(String, usize)])>,
+    others: &[(PathBuf, Vec<(String, usize)>)],
+    page_paths: &[String],
     assets: &Assets,
     problems: &mut Problems,
 ) {
@@ -558,38 +669,60 @@ fn check_links(
         .iter()
         .map(|l| (l.section.slug.as_str(), anchor_ids(&l.section)))
         .collect();
+    let targets = LinkTargets {
+        sections: &anchors,
+        pages: page_paths,
+        assets,
+    };
     for l in published.iter().chain(drafts) {
         let own = anchor_ids(&l.section);
         for (link, line) in &l.links {
-            if let Some(message) = broken_link(link, &own, &anchors, assets) {
+            if let Some(message) = targets.broken(link, &own) {
                 problems.add(&l.path, *line, message);
             }
         }
     }
-    let Some((home_path, home)) = home_links else {
-        return;
-    };
-    for (link, line) in home {
-        if let Some(message) = broken_link(link, &HashSet::new(), &anchors, assets) {
-            problems.add(&home_path, *line, message);
+    for (path, links) in others {
+        for (link, line) in links {
+            if let Some(message) = targets.broken(link, &HashSet::new()) {
+                problems.add(path, *line, message);
+            }
         }
     }
 }
 
+/// Every id a link may point to on a section page: headings, FAQ questions, callouts.
 fn anchor_ids(section: &Section) -> HashSet<&str> {
     section
         .body
         .headings
         .iter()
         .map(|h| h.id.as_str())
+        .chain(section.body.anchors.iter().map(String::as_str))
         .chain(section.faq.iter().map(|f| f.id.as_str()))
         .collect()
+}
+
+/// What an internal link may lead to.
+struct LinkTargets<'a> {
+    /// Published sections by slug, with their anchors.
+    sections: &'a HashMap<&'a str, HashSet<&'a str>>,
+    /// Pages beyond the guide, by path (`/about`).
+    pages: &'a [String],
+    assets: &'a Assets,
+}
+
+impl LinkTargets<'_> {
+    fn broken(&self, link: &str, own: &HashSet<&str>) -> Option<String> {
+        broken_link(link, own, self.sections, self.pages, self.assets)
+    }
 }
 
 fn broken_link(
     link: &str,
     own: &HashSet<&str>,
     sections: &HashMap<&str, HashSet<&str>>,
+    pages: &[String],
     assets: &Assets,
 ) -> Option<String> {
     let (path, anchor) = link
@@ -620,8 +753,8 @@ fn broken_link(
         };
     }
     let path_only = path.split('?').next().unwrap_or(path);
-    (!SITE_PATHS.contains(&path_only))
-        .then(|| format!("link {link} points to a page that does not exist"))
+    let known = SITE_PATHS.contains(&path_only) || pages.iter().any(|p| p == path_only);
+    (!known).then(|| format!("link {link} points to a page that does not exist"))
 }
 
 #[cfg(test)]

@@ -1,11 +1,19 @@
 //! Markdown to HTML. One function owns the pulldown-cmark options; a single pass over the
 //! events adds heading ids, turns lone images into figures, fingerprints `/static/` URLs,
-//! numbers footnotes, and collects what the table of contents, search and link checks need.
+//! numbers footnotes, links citations (`[1]`, `[2, 3]`) to the page's sources, turns
+//! `> [!URGENT]` blockquotes into callout boxes, and collects what the table of contents,
+//! search and the link and citation checks need.
 use std::collections::{HashMap, HashSet};
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    BrokenLink, BrokenLinkCallback, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag,
+    TagEnd,
+};
 
 use crate::assets::Assets;
+
+mod callout;
+mod citation;
 
 /// A page body rendered to HTML, with what was learnt on the way.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +25,10 @@ pub struct Rendered {
     pub blocks: Vec<TextBlock>,
     /// Internal links (`/...` or `#...`) with their byte offset in the source.
     pub links: Vec<(String, usize)>,
+    /// Citation numbers (`[2]` cites the page's second source) with their byte offset.
+    pub citations: Vec<(usize, usize)>,
+    /// Ids that links may point to besides the headings: callout boxes.
+    pub anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +43,8 @@ pub struct TextBlock {
     /// The id of the heading above this block, if any.
     pub anchor: Option<String>,
     pub text: String,
+    /// A heading's own text (searchable, but not prose for the reading-ease score).
+    pub heading: bool,
 }
 
 /// How a body is rendered: on its own page, or inside the one-page guide where ids are
@@ -68,6 +82,17 @@ fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
 }
 
+/// The one parser every body and fragment goes through. A bracketed list of numbers with
+/// no link definition (`[1]`, `[2, 3]`) becomes a citation link that the renderer
+/// recognises by its destination.
+fn parser<'s>(source: &'s str) -> Parser<'s, impl BrokenLinkCallback<'s>> {
+    Parser::new_with_broken_link_callback(
+        source,
+        options(),
+        Some(|link: BrokenLink<'s>| citation::destination(&link.reference)),
+    )
+}
+
 /// Renders `source`. Problems (missing images, a `#` heading) are returned alongside the
 /// output so that `check` can report all of them at once.
 pub fn render(
@@ -75,10 +100,10 @@ pub fn render(
     assets: &Assets,
     opts: RenderOptions<'_>,
 ) -> (Rendered, Vec<MarkdownProblem>) {
-    let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(source, options())
-        .into_offset_iter()
-        .collect();
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        parser(source).into_offset_iter().collect();
     let mut state = State {
+        source,
         assets,
         opts,
         out: Vec::with_capacity(events.len()),
@@ -88,6 +113,9 @@ pub fn render(
         footnotes: HashMap::new(),
         block_text: String::new(),
         current_anchor: None,
+        last_heading_level: 1 + opts.heading_shift,
+        blockquotes: Vec::new(),
+        in_citation: false,
     };
     let mut i = 0;
     while i < events.len() {
@@ -105,31 +133,42 @@ pub struct Fragment {
     pub html: String,
     /// Plain text, for search and JSON-LD.
     pub text: String,
+    /// The text of each block, for the reading-ease score.
+    pub blocks: Vec<String>,
     /// Internal links, for the link check.
     pub links: Vec<String>,
+    /// Citation numbers, for the citation check.
+    pub citations: Vec<usize>,
 }
 
 /// Renders a fragment with the same options as a page body.
-pub fn render_fragment(source: &str, assets: &Assets) -> (Fragment, Vec<MarkdownProblem>) {
-    let (rendered, problems) = render(source, assets, RenderOptions::STANDALONE);
-    let text = rendered
+pub fn render_fragment(
+    source: &str,
+    assets: &Assets,
+    opts: RenderOptions<'_>,
+) -> (Fragment, Vec<MarkdownProblem>) {
+    let (rendered, problems) = render(source, assets, opts);
+    let blocks: Vec<String> = rendered
         .blocks
-        .iter()
-        .map(|block| block.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+        .into_iter()
+        .map(|block| block.text)
+        .collect();
     let links = rendered.links.into_iter().map(|(link, _)| link).collect();
+    let citations = rendered.citations.into_iter().map(|(n, _)| n).collect();
     (
         Fragment {
             html: rendered.html,
-            text,
+            text: blocks.join(" "),
+            blocks,
             links,
+            citations,
         },
         problems,
     )
 }
 
 struct State<'s, 'a> {
+    source: &'s str,
     assets: &'a Assets,
     opts: RenderOptions<'a>,
     out: Vec<Event<'s>>,
@@ -139,6 +178,12 @@ struct State<'s, 'a> {
     footnotes: HashMap<String, usize>,
     block_text: String,
     current_anchor: Option<String>,
+    /// The level of the last heading written, so that a callout's own heading nests under it.
+    last_heading_level: u8,
+    /// For each open blockquote: whether it is a callout (closed with `</div>`).
+    blockquotes: Vec<bool>,
+    /// Inside a citation link, whose text the citation markup replaces.
+    in_citation: bool,
 }
 
 impl<'s> State<'s, '_> {
@@ -171,8 +216,10 @@ impl<'s> State<'s, '_> {
                 self.rendered.blocks.push(TextBlock {
                     anchor: Some(id.clone()),
                     text,
+                    heading: true,
                 });
                 let shown = shift_level(*level, self.opts.heading_shift);
+                self.last_heading_level = heading_number(shown);
                 self.out.push(Event::Start(Tag::Heading {
                     level: shown,
                     id: Some(CowStr::from(format!("{}{id}", self.opts.id_prefix))),
@@ -198,6 +245,21 @@ impl<'s> State<'s, '_> {
                 let end = find_end(events, i);
                 self.image(&events[i..=end], false);
                 return end + 1;
+            }
+            Event::Start(Tag::BlockQuote(_)) => {
+                if let Some(next) = self.callout(events, i) {
+                    return next;
+                }
+                self.blockquotes.push(false);
+                self.out.push(event.clone());
+            }
+            Event::End(TagEnd::BlockQuote(_)) => {
+                self.flush_block();
+                if self.blockquotes.pop() == Some(true) {
+                    self.out.push(Event::Html("</div>\n".into()));
+                } else {
+                    self.out.push(event.clone());
+                }
             }
             Event::Start(Tag::Table(_)) => {
                 self.out.push(Event::Html(
@@ -225,9 +287,7 @@ impl<'s> State<'s, '_> {
                 self.flush_block();
                 self.out.push(Event::Html("</div>".into()));
             }
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
-            ) => {
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
                 self.flush_block();
                 self.out.push(event.clone());
             }
@@ -238,6 +298,13 @@ impl<'s> State<'s, '_> {
 
     /// Inline events: text is collected for search; links and raw HTML are rewritten.
     fn inline(&mut self, event: &Event<'s>, range: &std::ops::Range<usize>, collect: bool) {
+        if self.in_citation {
+            // The citation's own text (`1, 3`) was replaced by its markup.
+            if matches!(event, Event::End(TagEnd::Link)) {
+                self.in_citation = false;
+            }
+            return;
+        }
         match event {
             Event::Text(text) | Event::Code(text) => {
                 if collect {
@@ -258,6 +325,20 @@ impl<'s> State<'s, '_> {
                     self.block_text.push_str(raw);
                 }
                 self.out.push(Event::Text(raw.clone()));
+            }
+            Event::Start(Tag::Link {
+                link_type: LinkType::ShortcutUnknown,
+                dest_url,
+                ..
+            }) if citation::is_citation(dest_url) => {
+                self.in_citation = true;
+                let numbers = citation::numbers(dest_url);
+                self.rendered
+                    .citations
+                    .extend(numbers.iter().map(|&n| (n, range.start)));
+                self.out.push(Event::Html(
+                    citation::markup(&numbers, self.opts.id_prefix).into(),
+                ));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -391,6 +472,7 @@ impl<'s> State<'s, '_> {
             self.rendered.blocks.push(TextBlock {
                 anchor: self.current_anchor.clone(),
                 text,
+                heading: false,
             });
         }
     }

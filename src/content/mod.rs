@@ -4,14 +4,17 @@ mod dates;
 mod front_matter;
 mod loader;
 mod markdown;
+mod readability;
+mod reviewer;
 mod search;
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub use dates::{Day, human_date};
-pub use loader::{REQUIRED_SECTIONS, check_section_text, load};
+pub use loader::{MIN_READING_EASE, REQUIRED_SECTIONS, check_section_text, load};
 pub use markdown::{Heading, Rendered, TextBlock, escape_html, slugify, split_at_structured};
+pub use reviewer::Reviewer;
 pub use search::{SearchHit, SearchIndex};
 
 /// The whole guide, as readers see it.
@@ -23,6 +26,8 @@ pub struct Guide {
     pub sections: Vec<Section>,
     /// Sections with `draft = true`: never public, previewed by moderators.
     pub drafts: Vec<Section>,
+    /// Pages beyond the guide (about, comment rules, privacy), in footer order.
+    pub pages: Vec<Page>,
     pub search: SearchIndex,
     /// Things worth fixing that do not stop the guide from loading (long titles and
     /// descriptions, overdue reviews).
@@ -35,6 +40,11 @@ impl Guide {
         self.sections.iter().find(|section| section.slug == slug)
     }
 
+    /// The page beyond the guide with this slug (`about` for `/about`).
+    pub fn page(&self, slug: &str) -> Option<&Page> {
+        self.pages.iter().find(|page| page.slug == slug)
+    }
+
     /// The draft with this slug.
     pub fn draft(&self, slug: &str) -> Option<&Section> {
         self.drafts.iter().find(|section| section.slug == slug)
@@ -45,6 +55,7 @@ impl Guide {
         self.sections
             .iter()
             .map(|section| section.updated)
+            .chain(self.pages.iter().map(|page| page.updated))
             .max()
             .unwrap_or(self.home.updated)
             .max(self.home.updated)
@@ -61,7 +72,12 @@ pub struct SiteInfo {
     pub language: String,
     pub byline: String,
     pub disclaimer: String,
+    /// Where the comment form sends readers who need urgent help (an internal link to the
+    /// urgent-advice box, checked like any other link).
+    pub urgent_advice: Option<String>,
     pub nav: Vec<NavLink>,
+    /// The pages beyond the guide, in order, for every footer.
+    pub footer: Vec<NavLink>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -84,15 +100,22 @@ pub struct Home {
 /// One section of the guide: `content/guide/*.md`.
 #[derive(Debug)]
 pub struct Section {
+    /// The file it was loaded from, for messages to editors.
+    pub file: PathBuf,
     pub slug: String,
     pub order: u32,
     pub title: String,
     pub description: String,
+    /// When the section first went public (`published`, or `updated` when not given).
+    pub published: Day,
     pub updated: Day,
     pub last_reviewed: Day,
     pub next_review: Day,
-    pub reviewed_by: String,
+    pub reviewed_by: Reviewer,
+    /// Numbered in this order: `[1]` in the text cites the first.
     pub sources: Vec<Source>,
+    /// Flesch reading ease of the section's prose, for `check`.
+    pub reading_ease: Option<f64>,
     pub body: Rendered,
     /// The body rendered for the one-page guide: ids prefixed with the slug, links to
     /// other sections turned into links within the page.
@@ -110,12 +133,40 @@ impl Section {
     }
 }
 
+/// A page beyond the guide: `content/pages/*.md`, served at `/{slug}` and linked from
+/// every footer.
+#[derive(Debug)]
+pub struct Page {
+    pub slug: String,
+    pub order: u32,
+    pub title: String,
+    pub description: String,
+    pub updated: Day,
+    pub sources: Vec<Source>,
+    pub body: Rendered,
+}
+
+impl Page {
+    /// The path readers use, e.g. `/about`.
+    pub fn path(&self) -> String {
+        format!("/{}", self.slug)
+    }
+}
+
+/// Where a fact comes from: one entry of a page's numbered sources list.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// The source's own title.
     pub title: String,
+    /// Who publishes it (a health service, a journal, a regulator).
+    #[serde(default)]
+    pub publisher: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
+    /// The day an editor read it.
+    #[serde(default)]
+    pub accessed: Option<Day>,
 }
 
 /// A titled piece of structured content (a practitioner step, a pro or a con).
@@ -123,6 +174,8 @@ pub struct Source {
 pub struct Item {
     pub title: String,
     pub html: String,
+    /// As rendered inside the one-page guide (ids and in-page links prefixed).
+    pub combined_html: String,
 }
 
 #[derive(Debug)]
@@ -130,6 +183,8 @@ pub struct FaqEntry {
     pub question: String,
     pub id: String,
     pub answer_html: String,
+    /// As rendered inside the one-page guide (ids and in-page links prefixed).
+    pub combined_answer_html: String,
     pub answer_text: String,
 }
 

@@ -1,7 +1,7 @@
 //! Pre-rendered pages: served straight from memory with a strong ETag.
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
@@ -21,12 +21,20 @@ pub async fn show_page(State(state): State<AppState>, request: Request) -> Respo
     }
 }
 
-/// Every unknown path. A trailing slash on a real page redirects to the page.
-pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
-    let path = uri.path();
+/// Every path without a route of its own: the pages beyond the guide (`/about`, ...),
+/// whose paths come from the content and so can change on reload, and otherwise 404. A
+/// trailing slash on a real page redirects to the page.
+pub async fn not_found(State(state): State<AppState>, request: Request) -> Response {
+    let site = state.site();
+    let path = request.uri().path();
+    if matches!(*request.method(), Method::GET | Method::HEAD)
+        && let Some(page) = site.page(path)
+    {
+        return cached_response(&page, request.headers());
+    }
     if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
-        if state.site().page(trimmed).is_some() {
+        if site.page(trimmed).is_some() {
             return Redirect::permanent(trimmed).into_response();
         }
     }

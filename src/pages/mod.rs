@@ -16,7 +16,9 @@ use crate::assets::Assets;
 use crate::comments::{Comment, CommentStore};
 use crate::content::{Guide, SearchHit};
 pub use comments::PublicComment;
-use views::{FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml};
+use views::{
+    FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
+};
 pub use views::{PageMeta, ReplyTarget, SectionExtras};
 
 /// A response body rendered ahead of time, in every encoding, each with a strong ETag.
@@ -92,6 +94,15 @@ impl Site {
             put(
                 section.path(),
                 site.render_section(&section.slug, &SectionExtras::default())?,
+                HTML,
+            );
+        }
+        for page in &guide.pages {
+            put(
+                page.path(),
+                StandalonePage::new(guide, &site.assets, page)
+                    .render()
+                    .with_context(|| format!("rendering {}", page.path()))?,
                 HTML,
             );
         }

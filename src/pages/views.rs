@@ -7,7 +7,7 @@ use super::PublicComment;
 use super::json_ld;
 use crate::assets::Assets;
 use crate::comments::CommentForm;
-use crate::content::{Guide, Heading, SearchHit, Section, SiteInfo, split_at_structured};
+use crate::content::{Guide, Heading, Page, SearchHit, Section, SiteInfo, split_at_structured};
 
 /// What the base layout needs to know about the page it wraps.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct PageMeta {
     pub json_ld: Option<String>,
     /// Keeps search result and error pages out of search engines.
     pub noindex: bool,
+    /// Absolute URL of the image link previews show.
+    pub og_image: Option<String>,
 }
 
 impl PageMeta {
@@ -41,9 +43,21 @@ impl PageMeta {
             og_type: "website",
             json_ld: None,
             noindex: false,
+            og_image: None,
         }
     }
+
+    /// Adds the share image, with its absolute URL (previews fetch it from elsewhere).
+    fn with_image(mut self, site: &SiteInfo, assets: &Assets) -> Self {
+        self.og_image = assets
+            .get(OG_IMAGE)
+            .map(|asset| format!("{}{}", site.base_url, asset.url));
+        self
+    }
 }
+
+/// The 1200×630 image that link previews show, under `static/`.
+pub const OG_IMAGE: &str = "img/og-image.png";
 
 /// A section body cut at its structured part, with ids prefixed where needed.
 pub struct SectionBody<'a> {
@@ -54,6 +68,8 @@ pub struct SectionBody<'a> {
     pub level: u8,
     pub before: &'a str,
     pub after: &'a str,
+    /// Inside the one-page guide: structured parts use their combined rendering.
+    pub combined: bool,
 }
 
 impl<'a> SectionBody<'a> {
@@ -70,6 +86,7 @@ impl<'a> SectionBody<'a> {
             level: 2,
             before,
             after,
+            combined: false,
         }
     }
 
@@ -81,6 +98,7 @@ impl<'a> SectionBody<'a> {
             level: 3,
             before,
             after,
+            combined: true,
         }
     }
 }
@@ -98,10 +116,13 @@ pub struct HomePage<'a> {
 impl<'a> HomePage<'a> {
     pub fn new(guide: &'a Guide, assets: &'a Assets, counts: &'a HashMap<String, usize>) -> Self {
         let home = &guide.home;
+        let mut meta = PageMeta::new(&guide.site, &home.title, &home.description, "/")
+            .with_image(&guide.site, assets);
+        meta.json_ld = Some(json_ld::home(guide));
         Self {
             site: &guide.site,
             assets,
-            meta: PageMeta::new(&guide.site, &home.title, &home.description, "/"),
+            meta,
             guide,
             counts,
         }
@@ -198,7 +219,8 @@ impl<'a> SectionPage<'a> {
                 &section.title,
                 &section.description,
                 &section.path(),
-            ),
+            )
+            .with_image(&guide.site, assets),
             section,
             body: SectionBody::standalone(section),
             toc: section.toc(),
@@ -225,6 +247,28 @@ impl<'a> SectionPage<'a> {
     }
 }
 
+/// A page beyond the guide: about, comment rules, privacy notice.
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct StandalonePage<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+    pub page: &'a Page,
+}
+
+impl<'a> StandalonePage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets, page: &'a Page) -> Self {
+        Self {
+            site: &guide.site,
+            assets,
+            meta: PageMeta::new(&guide.site, &page.title, &page.description, &page.path())
+                .with_image(&guide.site, assets),
+            page,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "guide.html")]
 pub struct GuidePage<'a> {
@@ -244,7 +288,8 @@ impl<'a> GuidePage<'a> {
         Self {
             site: &guide.site,
             assets,
-            meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide"),
+            meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide")
+                .with_image(&guide.site, assets),
             guide,
             bodies: guide.sections.iter().map(SectionBody::combined).collect(),
         }

@@ -477,8 +477,14 @@ async fn old_client_hashes_are_cleared(s: Subject) {
     new.created_at = 200;
     let new = insert(&*s, new).await;
     assert_eq!(s.clear_client_hashes(150).await.unwrap(), 1);
-    assert_eq!(s.get(old).await.unwrap().unwrap().client_hash, None);
-    assert!(s.get(new).await.unwrap().unwrap().client_hash.is_some());
+    let cleared = s.get(old).await.unwrap().unwrap();
+    assert_eq!(cleared.client_hash, None);
+    assert_eq!(
+        cleared.user_agent, None,
+        "the browser name goes with the hash"
+    );
+    let kept = s.get(new).await.unwrap().unwrap();
+    assert!(kept.client_hash.is_some() && kept.user_agent.is_some());
     assert_eq!(s.clear_client_hashes(150).await.unwrap(), 0);
 }
 

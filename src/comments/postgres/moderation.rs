@@ -222,12 +222,12 @@ impl PostgresStore {
 
     pub(super) async fn clear_hashes(&self, before: i64) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE comments SET client_hash = NULL WHERE created_at < $1 AND client_hash IS NOT NULL",
+            "UPDATE comments SET client_hash = NULL, user_agent = NULL WHERE created_at < $1 AND (client_hash IS NOT NULL OR user_agent IS NOT NULL)",
         )
         .bind(before)
         .execute(&self.pool)
         .await
-        .map_err(store_error("clearing old client hashes"))?;
+        .map_err(store_error("clearing old client hashes and browser names"))?;
         Ok(done.rows_affected())
     }
 

@@ -21,7 +21,48 @@ fn valid_content() -> tempfile::TempDir {
     for (order, slug) in REQUIRED_SECTIONS.iter().enumerate() {
         write_section(root, slug, order as u32 + 1, "## Heading one\n\nText.\n");
     }
+    std::fs::create_dir_all(root.join("pages")).unwrap();
+    for (order, slug) in pages::REQUIRED_PAGES.iter().enumerate() {
+        write_page(root, slug, order as u32 + 1, "Who we are.\n");
+    }
     dir
+}
+
+fn write_page(root: &Path, slug: &str, order: u32, body: &str) {
+    std::fs::write(
+        root.join("pages").join(format!("{slug}.md")),
+        format!(
+            "+++\ntitle = \"Page {slug}\"\ndescription = \"About {slug}\"\nslug = \"{slug}\"\norder = {order}\nupdated = 2026-11-01\n+++\n{body}"
+        ),
+    )
+    .unwrap();
+}
+
+/// Three sources, each with a publisher and a URL, as every section should have.
+const THREE_SOURCES: &str = "[[sources]]\ntitle = \"One\"\npublisher = \"P\"\nurl = \"https://one.example\"\n\n\
+    [[sources]]\ntitle = \"Two\"\npublisher = \"P\"\nurl = \"https://two.example\"\n\n\
+    [[sources]]\ntitle = \"Three\"\npublisher = \"P\"\nurl = \"https://three.example\"\naccessed = 2026-11-01\n";
+
+/// A section whose front matter ends with `extra` (sources, FAQ entries...).
+fn section_with(slug: &str, order: u32, extra: &str, body: &str) -> String {
+    section_source(slug, order, body).replacen(
+        "reviewed_by = \"Team\"\n",
+        &format!("reviewed_by = \"Team\"\n{extra}"),
+        1,
+    )
+}
+
+/// Loads and returns the warnings as `FILE:LINE: message` with the temp dir stripped.
+fn warnings(root: &Path) -> Vec<String> {
+    let guide = load(root, &Assets::default()).expect("loads");
+    guide
+        .warnings
+        .iter()
+        .map(|p| {
+            let relative = p.path.strip_prefix(root).unwrap_or(&p.path);
+            format!("{}:{}: {}", relative.display(), p.line, p.message)
+        })
+        .collect()
 }
 
 fn section_source(slug: &str, order: u32, body: &str) -> String {
@@ -195,6 +236,179 @@ fn each_broken_file_is_reported_at_its_line() {
             found[0]
         );
     }
+}
+
+#[test]
+fn citations_must_point_at_a_source_in_the_body_and_in_faq_answers() {
+    let dir = valid_content();
+    let body = "Intro.\n\nA claim [1]. Another [2, 4].\n";
+    let extra = "[[sources]]\ntitle = \"One\"\n\n[[sources]]\ntitle = \"Two\"\n\n\
+        [[faq]]\nquestion = \"Q1\"\nanswer = \"Fine [2].\"\n\n[[faq]]\nquestion = \"Q2\"\nanswer = \"Not [3].\"\n";
+    std::fs::write(
+        dir.path().join("guide/faq.md"),
+        section_with("faq", 7, extra, body),
+    )
+    .unwrap();
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "guide/faq.md:26: citation [4] points at no source: the page lists sources [1] to [2]",
+            "guide/faq.md:22: citation [3] points at no source: the page lists sources [1] to [2]",
+        ]
+    );
+}
+
+#[test]
+fn a_citation_on_a_page_without_sources_says_so() {
+    let dir = valid_content();
+    write_page(dir.path(), "about", 1, "Intro.\n\nWe say [1].\n");
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "pages/about.md:10: citation [1] points at no source: this page lists no [[sources]] in its front matter"
+        ]
+    );
+}
+
+#[test]
+fn unknown_callout_kinds_are_reported_at_their_line() {
+    let dir = valid_content();
+    write_section(
+        dir.path(),
+        "risks",
+        4,
+        "Intro.\n\n> [!WARNING] Careful\n> now\n",
+    );
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "guide/risks.md:13: unknown callout kind [!WARNING]: use one of [!URGENT] (urgent advice), [!IMPORTANT] (important), [!NON-URGENT] (non-urgent advice)"
+        ]
+    );
+}
+
+#[test]
+fn links_to_callouts_and_pages_are_checked() {
+    let dir = valid_content();
+    write_section(dir.path(), "risks", 4, "> [!URGENT] Get help\n> now\n");
+    write_section(
+        dir.path(),
+        "faq",
+        7,
+        "See [help](/guide/risks#urgent-advice), [us](/about) and [them](/contact).\n",
+    );
+    assert_eq!(
+        problems(dir.path()),
+        ["guide/faq.md:11: link /contact points to a page that does not exist"]
+    );
+}
+
+#[test]
+fn the_urgent_advice_link_in_site_toml_is_checked() {
+    let dir = valid_content();
+    let site = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&site).unwrap();
+    std::fs::write(
+        &site,
+        format!("{text}urgent_advice = \"/guide/risks#urgent\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "site.toml:7: link /guide/risks#urgent: section \"risks\" has no heading with id \"urgent\""
+        ]
+    );
+}
+
+#[test]
+fn pages_beyond_the_guide_are_required_and_may_not_take_the_sites_paths() {
+    let dir = valid_content();
+    std::fs::remove_file(dir.path().join("pages/privacy.md")).unwrap();
+    write_page(dir.path(), "search", 4, "Hi.\n");
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "pages/search.md:4: slug \"search\" is taken by the site itself (/search): choose another",
+            "pages/privacy.md:1: the required page \"privacy\" is missing: add a file with slug = \"privacy\"",
+        ]
+    );
+}
+
+#[test]
+fn sources_are_warned_about_when_few_or_incomplete() {
+    let dir = valid_content();
+    for (order, slug) in REQUIRED_SECTIONS.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("guide/{slug}.md")),
+            section_with(slug, order as u32 + 1, THREE_SOURCES, "Text.\n"),
+        )
+        .unwrap();
+    }
+    assert_eq!(warnings(dir.path()), Vec::<String>::new());
+    let sources =
+        "[[sources]]\ntitle = \"Leaflet\"\n\n[[sources]]\ntitle = \"Site\"\npublisher = \"NHS\"\n";
+    std::fs::write(
+        dir.path().join("guide/risks.md"),
+        section_with("risks", 4, sources, "Text.\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        warnings(dir.path()),
+        [
+            "guide/risks.md:10: the section lists 2 source(s): back its claims with at least 3 (health services, dermatology bodies, regulators, papers)",
+            "guide/risks.md:10: source [1] \"Leaflet\" has no url: readers need to be able to check it",
+            "guide/risks.md:10: source [1] \"Leaflet\" has no publisher: say who stands behind it, e.g. publisher = \"NHS\"",
+            "guide/risks.md:13: source [2] \"Site\" has no url: readers need to be able to check it",
+        ]
+    );
+}
+
+#[test]
+fn hard_to_read_sections_are_warned_about_with_their_score() {
+    let dir = valid_content();
+    for (order, slug) in REQUIRED_SECTIONS.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("guide/{slug}.md")),
+            section_with(slug, order as u32 + 1, THREE_SOURCES, "Text.\n"),
+        )
+        .unwrap();
+    }
+    let dense = "Micropigmentation necessitates individualised consideration of multifactorial dermatological contraindications, \
+                 particularly regarding immunocompromised individuals experiencing inflammatory conditions.\n";
+    std::fs::write(
+        dir.path().join("guide/risks.md"),
+        section_with("risks", 4, THREE_SOURCES, dense),
+    )
+    .unwrap();
+    let found = warnings(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("guide/risks.md:1: reading ease is -")
+            && found[0].ends_with(", below 60: use shorter sentences and everyday words"),
+        "{}",
+        found[0]
+    );
+    let guide = load(dir.path(), &Assets::default()).unwrap();
+    let faq = guide.section("faq").unwrap();
+    assert!(faq.reading_ease.unwrap() > 60.0);
+}
+
+#[test]
+fn a_reviewer_may_be_a_person_with_a_role() {
+    let dir = valid_content();
+    let s = section_source("risks", 4, "Text.\n").replace(
+        "reviewed_by = \"Team\"",
+        "reviewed_by = { name = \"A. Person\", role = \"Dermatologist\", credentials = \"MBBS\" }",
+    );
+    std::fs::write(dir.path().join("guide/risks.md"), s).unwrap();
+    let guide = load(dir.path(), &Assets::default()).unwrap();
+    assert_eq!(
+        guide.section("risks").unwrap().reviewed_by.to_string(),
+        "A. Person, Dermatologist (MBBS)"
+    );
+    assert_eq!(guide.site.footer.len(), 3, "every page is in the footer");
+    assert_eq!(guide.site.footer[0].url, "/about");
 }
 
 #[test]

@@ -30,6 +30,118 @@ fn renders_the_sample_page_exactly_as_the_fixture() {
 }
 
 #[test]
+fn renders_citations_and_callouts_exactly_as_the_fixture() {
+    let assets = assets();
+    let source = include_str!("../../../tests/fixtures/markdown/callouts.md");
+    let expected = include_str!("../../../tests/fixtures/markdown/callouts.html");
+    let (rendered, problems) = render(source, &assets, RenderOptions::STANDALONE);
+    if std::env::var_os("SMP_BLESS").is_some() {
+        std::fs::write("tests/fixtures/markdown/callouts.html", &rendered.html).unwrap();
+    }
+    assert_eq!(problems, []);
+    assert_eq!(rendered.html, expected);
+}
+
+#[test]
+fn citations_and_callout_anchors_are_collected_for_the_checks() {
+    let assets = assets();
+    let source = include_str!("../../../tests/fixtures/markdown/callouts.md");
+    let (rendered, _) = render(source, &assets, RenderOptions::STANDALONE);
+    let numbers: Vec<usize> = rendered.citations.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, [1, 2, 3, 2]);
+    let (_, offset) = rendered.citations[0];
+    assert_eq!(&source[offset..offset + 3], "[1]");
+    assert_eq!(
+        rendered.anchors,
+        [
+            "urgent-advice",
+            "important",
+            "non-urgent-advice",
+            "urgent-advice-2"
+        ]
+    );
+    // Callout titles are searchable but are not headings of the page.
+    let ids: Vec<&str> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["warning-signs", "later-problems"]);
+    assert!(
+        rendered
+            .blocks
+            .iter()
+            .any(|b| b.heading && b.text == "Non-urgent advice")
+    );
+    assert!(!rendered.blocks.iter().any(|b| b.text.contains("[1]")));
+}
+
+#[test]
+fn callout_headings_nest_under_the_heading_above_them() {
+    let assets = assets();
+    let cases = [
+        (
+            "> [!IMPORTANT]\n",
+            RenderOptions::STANDALONE,
+            "<h2 class=\"callout-heading\"",
+        ),
+        (
+            "## A\n\n> [!IMPORTANT]\n",
+            RenderOptions::STANDALONE,
+            "<h3 class=\"callout-heading\"",
+        ),
+        (
+            "### B\n\n> [!IMPORTANT]\n",
+            RenderOptions::STANDALONE,
+            "<h4 class=\"callout-heading\"",
+        ),
+        (
+            "## A\n\n> [!IMPORTANT]\n",
+            RenderOptions {
+                id_prefix: "risks-",
+                same_page_guide_links: true,
+                heading_shift: 1,
+            },
+            "<h4 class=\"callout-heading\" id=\"risks-important\"",
+        ),
+    ];
+    for (source, opts, expected) in cases {
+        let (rendered, _) = render(source, &assets, opts);
+        assert!(
+            rendered.html.contains(expected),
+            "{source:?}: {}",
+            rendered.html
+        );
+    }
+}
+
+#[test]
+fn an_unknown_callout_kind_is_a_problem_at_its_line() {
+    let assets = assets();
+    let source = "Intro.\n\n> [!WARNING] Careful\n> text\n";
+    let (rendered, problems) = render(source, &assets, RenderOptions::STANDALONE);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].offset, source.find("[!WARNING]").unwrap());
+    assert_eq!(
+        problems[0].message,
+        "unknown callout kind [!WARNING]: use one of [!URGENT] (urgent advice), [!IMPORTANT] (important), [!NON-URGENT] (non-urgent advice)"
+    );
+    assert!(rendered.html.contains("<blockquote>"));
+}
+
+#[test]
+fn citations_in_the_one_page_guide_point_at_that_sections_sources() {
+    let assets = assets();
+    let opts = RenderOptions {
+        id_prefix: "risks-",
+        same_page_guide_links: true,
+        heading_shift: 1,
+    };
+    let (rendered, _) = render("A claim [2].\n", &assets, opts);
+    assert!(
+        rendered.html.contains("href=\"#risks-source-2\""),
+        "{}",
+        rendered.html
+    );
+}
+
+#[test]
 fn collects_headings_links_and_search_blocks() {
     let assets = assets();
     let source = include_str!("../../../tests/fixtures/markdown/sample.md");
