@@ -61,9 +61,9 @@ echo "== every public page, crawled from /: HTML, axe, links"
 run_audit() { local out; out="$(bash "$AUDIT" "$base" "$@")" || true; echo "$out"; last="$(tail -n1 <<<"$out")"; check_line "$last"; }
 run_audit --no-lighthouse --max-pages 60
 
-echo "== Lighthouse on every guide page (desktop and mobile)"
+echo "== Lighthouse on every guide page and the pages beyond it (desktop and mobile)"
 pages=(/ /guide /guide/what-is-smp /guide/process /guide/cost-and-longevity /guide/risks
-  /guide/choosing-a-practitioner /guide/pros-and-cons /guide/faq)
+  /guide/choosing-a-practitioner /guide/pros-and-cons /guide/faq /about /comment-rules /privacy)
 run_audit "${pages[@]}" --lighthouse-mode both --lighthouse-pages "${#pages[@]}" --min-lighthouse 95
 case "$last" in
   *a11y:100,bp:100,seo:100*) ;;

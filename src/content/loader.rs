@@ -49,6 +49,8 @@ struct SiteFile {
     #[serde(default)]
     urgent_advice: Option<String>,
     #[serde(default)]
+    review_note: Option<String>,
+    #[serde(default)]
     nav: Vec<NavLink>,
 }
 
@@ -337,6 +339,7 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> 
             byline: file.byline,
             disclaimer: file.disclaimer,
             urgent_advice: file.urgent_advice,
+            review_note: file.review_note,
             nav: file.nav,
             footer: Vec::new(),
         },

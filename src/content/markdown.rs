@@ -332,6 +332,12 @@ impl<'s> State<'s, '_> {
                 ..
             }) if citation::is_citation(dest_url) => {
                 self.in_citation = true;
+                // Keep the numbers on the line of the word they follow.
+                if let Some(Event::Text(text)) = self.out.last_mut()
+                    && let Some(before) = text.strip_suffix(' ')
+                {
+                    *text = format!("{before}\u{a0}").into();
+                }
                 let numbers = citation::numbers(dest_url);
                 self.rendered
                     .citations

@@ -75,6 +75,8 @@ pub struct SiteInfo {
     /// Where the comment form sends readers who need urgent help (an internal link to the
     /// urgent-advice box, checked like any other link).
     pub urgent_advice: Option<String>,
+    /// One honest sentence under every section's reviewer, e.g. that no doctor reviews it.
+    pub review_note: Option<String>,
     pub nav: Vec<NavLink>,
     /// The pages beyond the guide, in order, for every footer.
     pub footer: Vec<NavLink>,

@@ -562,3 +562,39 @@ async fn healthz_reports_the_database() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn comments_that_describe_a_medical_problem_are_held_and_flagged_for_moderators() {
+    let app = spawn_app_with(|config| config.comments.trust_returning = true).await;
+    app.approved_comment("risks", "Hello", "Ann").await;
+    // Even a trusted returning commenter's comment waits for a person to read it.
+    let response = app
+        .post_comment(
+            "risks",
+            &form(
+                "Since my session the area is swollen and I have a fever.",
+                "Ann",
+                "ann@example.com",
+            ),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let row = app.rows().await.pop().unwrap();
+    assert_eq!(row.status, "pending");
+    assert_eq!(
+        row.flag_reason.as_deref(),
+        Some("possible medical concern (mentions \"fever\")")
+    );
+    app.add_moderator("mod", "correct horse battery staple")
+        .await;
+    let admin = app
+        .login_as_moderator("mod", "correct horse battery staple")
+        .await;
+    let queue = app.admin_get(&admin, "/admin").await.text().await.unwrap();
+    assert!(
+        queue.contains(
+            "<p class=\"notice notice-medical\"><strong>Possible medical concern.</strong>"
+        )
+    );
+    assert!(queue.contains("href=\"/guide/risks#urgent-advice\""));
+}

@@ -2,10 +2,24 @@ use std::collections::HashSet;
 
 use crate::helpers::{SECTION_PATHS, assert_security_headers, attribute, spawn_app};
 
+/// The pages beyond the guide, linked from every footer.
+const SITE_PAGES: [&str; 3] = ["/about", "/comment-rules", "/privacy"];
+
 fn all_html_pages() -> Vec<&'static str> {
     let mut pages = vec!["/", "/guide"];
     pages.extend(SECTION_PATHS);
+    pages.extend(SITE_PAGES);
     pages
+}
+
+/// Every node of a page's JSON-LD graph with this `@type`.
+fn nodes<'a>(data: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
+    data["@graph"]
+        .as_array()
+        .expect("a @graph")
+        .iter()
+        .filter(|node| node["@type"] == kind)
+        .collect()
 }
 
 #[tokio::test]
@@ -387,4 +401,179 @@ async fn illustrations_have_alt_text_and_fingerprinted_sources() {
         }
     }
     assert!(images >= 2, "at least two illustrations, found {images}");
+}
+
+#[tokio::test]
+async fn pages_beyond_the_guide_are_served_in_every_footer_and_in_the_sitemap() {
+    let app = spawn_app().await;
+    for path in all_html_pages() {
+        let html = app.get_html(path).await;
+        let footer = html
+            .split("<footer class=\"site-footer\">")
+            .nth(1)
+            .expect("a footer");
+        for page in SITE_PAGES {
+            assert!(
+                footer.contains(&format!("href=\"{page}\"")),
+                "{path}: footer link to {page}"
+            );
+        }
+    }
+    let about = app.get_html("/about").await;
+    assert!(
+        about.contains("aria-current=\"page\">About"),
+        "the footer marks the current page"
+    );
+    let sitemap = app.get("/sitemap.xml").await.text().await.unwrap();
+    for page in SITE_PAGES {
+        assert!(
+            sitemap.contains(&format!("<loc>http://127.0.0.1:3000{page}</loc>")),
+            "{page}"
+        );
+    }
+    // The pages answer GET and HEAD only; anything else is still an unknown path.
+    let response = app.client.post(app.url("/about")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let response = app.client.head(app.url("/privacy")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn every_citation_leads_to_a_numbered_source_with_its_publisher() {
+    let app = spawn_app().await;
+    for path in SECTION_PATHS {
+        let html = app.get_html(path).await;
+        let sources = html.matches("<li id=\"source-").count();
+        assert!(sources >= 3, "{path}: {sources} sources");
+        assert_eq!(
+            html.matches("<span class=\"source-publisher\">").count(),
+            sources,
+            "{path}: every source names its publisher"
+        );
+        let cited: HashSet<&str> = html
+            .split("<sup class=\"cite\">")
+            .skip(1)
+            .flat_map(|rest| {
+                rest.split("</sup>")
+                    .next()
+                    .unwrap()
+                    .split("href=\"#")
+                    .skip(1)
+            })
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        assert!(!cited.is_empty(), "{path}: the text cites its sources");
+        for id in cited {
+            assert!(
+                html.contains(&format!("<li id=\"{id}\">")),
+                "{path}: citation #{id} has no source"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn safety_advice_stands_out_in_boxes_with_headings() {
+    let app = spawn_app().await;
+    let risks = app.get_html("/guide/risks").await;
+    let urgent = risks
+        .split("<div class=\"callout callout-urgent\">")
+        .nth(1)
+        .expect("an urgent-advice box on the risks page");
+    assert!(
+        urgent.trim_start().starts_with("<h3 class=\"callout-heading\" id=\"urgent-advice\"><span class=\"callout-label\">Urgent advice"),
+        "{}",
+        &urgent[..200]
+    );
+    assert!(risks.contains("<div class=\"callout callout-non-urgent\">"));
+    let process = app.get_html("/guide/process").await;
+    assert!(process.contains("<div class=\"callout callout-important\">"));
+    // The comment form sends readers who need help to that box.
+    let form = risks.split("id=\"respond\"").nth(1).unwrap();
+    assert!(form.contains("Comments are not for urgent medical help"));
+    assert!(form.contains("href=\"/guide/risks#urgent-advice\""));
+    assert!(form.contains("href=\"/comment-rules\"") && form.contains("href=\"/privacy\""));
+}
+
+#[tokio::test]
+async fn structured_data_names_sources_reviewers_breadcrumbs_and_the_site() {
+    let app = spawn_app().await;
+    for path in SECTION_PATHS {
+        let html = app.get_html(path).await;
+        let data = json_ld(&html);
+        let page = nodes(&data, "MedicalWebPage")[0];
+        let citations = page["citation"].as_array().unwrap();
+        assert_eq!(
+            citations.len(),
+            html.matches("<li id=\"source-").count(),
+            "{path}"
+        );
+        assert!(
+            citations
+                .iter()
+                .all(|c| c["url"].as_str().is_some_and(|u| u.starts_with("http"))
+                    && c["publisher"]["name"].is_string()),
+            "{path}"
+        );
+        assert_eq!(page["datePublished"].as_str().unwrap().len(), 10, "{path}");
+        assert_eq!(
+            page["reviewedBy"]["@type"], "Organization",
+            "{path}: no invented reviewer"
+        );
+        let crumbs = nodes(&data, "BreadcrumbList")[0]["itemListElement"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = crumbs.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names[..2], ["Home", "Guide"], "{path}");
+        assert_eq!(
+            crumbs[2]["item"],
+            format!("http://127.0.0.1:3000{path}"),
+            "{path}"
+        );
+    }
+    let home = json_ld(&app.get_html("/").await);
+    let site = nodes(&home, "WebSite")[0];
+    assert_eq!(site["url"], "http://127.0.0.1:3000/");
+    assert_eq!(site["potentialAction"]["@type"], "SearchAction");
+    let org = nodes(&home, "Organization")[0];
+    assert_eq!(org["publishingPrinciples"], "http://127.0.0.1:3000/about");
+
+    // FAQ answers read well on their own: links keep their text and are absolute.
+    let faq = json_ld(&app.get_html("/guide/faq").await);
+    let answers: Vec<&str> = nodes(&faq, "FAQPage")[0]["mainEntity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["acceptedAnswer"]["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.contains("<a href=\"http://127.0.0.1:3000/guide/"))
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| !a.contains("href=\"/") && !a.contains("class=\"cite\""))
+    );
+}
+
+#[tokio::test]
+async fn link_previews_get_a_1200_by_630_image() {
+    let app = spawn_app().await;
+    let html = app.get_html("/guide/risks").await;
+    let image = attribute(&html, "property=\"og:image\"", "content").expect("og:image");
+    let path = image
+        .strip_prefix("http://127.0.0.1:3000")
+        .expect("an absolute URL");
+    let response = app.get(path).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let size = (
+        u32::from_be_bytes(bytes[16..20].try_into().unwrap()),
+        u32::from_be_bytes(bytes[20..24].try_into().unwrap()),
+    );
+    assert_eq!(size, (1200, 630));
 }

@@ -123,6 +123,35 @@ test('a reader goes from the contents to a section, pages through, uses the cont
   await page.close();
 });
 
+test('a worried reader finds urgent advice from the comment form, and who writes the guide from the footer', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    await go(page, '/guide/process');
+    // The form says it is not for urgent help and leads to the urgent-advice box.
+    await clickAndWait(page, '.notice-urgent-help a');
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).hash, '/guide/risks#urgent-advice');
+    const box = await page.$eval('#urgent-advice', (h) => {
+      return { label: h.querySelector('.callout-label').textContent, tag: h.tagName };
+    });
+    assert.equal(box.label, 'Urgent advice:', 'the heading names the kind of advice in words');
+    // In view once the (possibly smooth) scroll to the anchor has ended.
+    await page.waitForFunction(() => {
+      const top = document.querySelector('#urgent-advice').closest('.callout').getBoundingClientRect().top;
+      return top >= -1 && top < innerHeight / 2;
+    }, { timeout: 3000 });
+    await shot(page, `urgent-advice-${viewport.width}`);
+    // Every footer leads to the pages about the site.
+    for (const [href, heading] of [['/about', /about/i], ['/comment-rules', /comment/i], ['/privacy', /privacy/i]]) {
+      await clickAndWait(page, `.site-footer a[href="${href}"]`);
+      assert.equal(new URL(page.url()).pathname, href);
+      assert.match(await page.$eval('h1', (h) => h.textContent), heading);
+      assert.equal(await page.$eval(`.site-footer a[href="${href}"]`, (a) => a.getAttribute('aria-current')), 'page');
+    }
+    await shot(page, `privacy-${viewport.width}`);
+    await page.close();
+  }
+});
+
 test('a reader fixes mistakes, posts, is moderated, then replies', async () => {
   const reader = await newPage();
   await go(reader, '/guide/risks');
@@ -187,7 +216,11 @@ test('the same journeys work with the keyboard alone, with visible focus', async
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
   assert.equal(new URL(page.url()).pathname, '/guide/risks');
 
-  await tabTo(page, () => document.activeElement.id === 'field-comment');
+  // The page's contents lead straight to the comments, past every citation link.
+  await tabTo(page, () => document.activeElement.matches('.toc a[href="#comments"]'));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash === '#comments');
+  await tabTo(page, () => document.activeElement.id === 'field-comment', 10);
   await assertVisibleFocus(page);
   await page.keyboard.type('Typed with the keyboard only.');
   await tabTo(page, () => document.activeElement.id === 'field-author');
@@ -233,7 +266,8 @@ test('the same journeys work with the keyboard alone, with visible focus', async
 test('on a 360 px phone nothing scrolls sideways, taps are big enough and text is readable', async () => {
   const page = await newPage(PHONE);
   const paths = ['/', '/guide', '/guide/what-is-smp', '/guide/process', '/guide/cost-and-longevity', '/guide/risks',
-    '/guide/choosing-a-practitioner', '/guide/pros-and-cons', '/guide/faq', '/search?q=pigment', '/nope', '/admin/login'];
+    '/guide/choosing-a-practitioner', '/guide/pros-and-cons', '/guide/faq', '/about', '/comment-rules', '/privacy',
+    '/search?q=pigment', '/nope', '/admin/login'];
   for (const p of paths) {
     await go(page, p);
     const report = await page.evaluate(() => {
