@@ -5,7 +5,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use smp_guide::assets::Assets;
 use smp_guide::content;
-use smp_guide::pages::Site;
+use smp_guide::site::Site;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,132 +1,64 @@
 //! Application wiring: state, router, binding, serving and graceful shutdown.
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use tokio::net::TcpListener;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::assets::Assets;
-use crate::comments::{self, CommentStore, FloodControl, PreviewSigner, SpamRules, Store};
+use crate::comments::{self, FloodControl, PreviewSigner, SpamRules};
 use crate::config::Config;
-use crate::content::{self, Problem};
-use crate::pages::Site;
+use crate::site::{SiteHandle, load_site};
+use crate::state::{AppState, CommentServices};
+use crate::{admin, http, web};
 
-/// Shared by every handler; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// The live guide; swapped whole when content reloads.
-    pub sites: Arc<SiteHandle>,
-    pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
-    pub comments: Arc<CommentServices>,
-}
-
-impl AppState {
-    /// The current site. A handler takes it once and uses that snapshot throughout, so
-    /// a reload in the middle of a request can never mix old and new content.
-    pub fn site(&self) -> Arc<Site> {
-        self.sites.current()
-    }
-
-    /// Re-renders a section's page (and the home page) from its approved comments. A
-    /// failure is logged, not returned: the change itself is safely stored, and the page
-    /// catches up on the next change or the next revision poll.
-    pub async fn refresh_section(&self, slug: &str) {
-        if let Err(err) = self
-            .site()
-            .refresh_comments(self.store.as_ref(), slug)
-            .await
-        {
-            tracing::error!("re-rendering /guide/{slug}: {err:#}");
-        }
-    }
-}
-
-/// What the comment handlers need besides the store.
-pub struct CommentServices {
-    pub flood: FloodControl,
-    pub spam: SpamRules,
-    pub preview: PreviewSigner,
-    /// Salt for client-address hashes.
-    pub client_salt: Vec<u8>,
-    pub notifier: crate::notify::Notifier,
-}
-
-/// The current site, and the content problems of the last failed reload.
-pub struct SiteHandle {
-    current: RwLock<Arc<Site>>,
-    problems: RwLock<Vec<Problem>>,
-}
-
-impl SiteHandle {
-    /// Must be called inside the Tokio runtime: compression starts in the background.
-    pub fn new(site: Site) -> Self {
-        let site = Arc::new(site);
-        site.compress_in_background();
-        Self {
-            current: RwLock::new(site),
-            problems: RwLock::new(Vec::new()),
-        }
-    }
-
-    pub fn current(&self) -> Arc<Site> {
-        self.current.read().expect("site lock").clone()
-    }
-
-    /// Puts a new site in place in one step and clears the reported problems. Its
-    /// compressed variants follow in the background.
-    pub fn replace(&self, site: Site) {
-        let site = Arc::new(site);
-        site.compress_in_background();
-        *self.current.write().expect("site lock") = site;
-        self.problems.write().expect("problem lock").clear();
-    }
-
-    /// Problems that keep the last edit from going live (shown to moderators).
-    pub fn problems(&self) -> Vec<Problem> {
-        self.problems.read().expect("problem lock").clone()
-    }
-
-    pub fn set_problems(&self, problems: Vec<Problem>) {
-        *self.problems.write().expect("problem lock") = problems;
-    }
-}
-
-/// Why the site could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("the content has {} problem(s):\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Content(Vec<Problem>),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-/// Loads static files and content, and renders every page with its approved comments.
-pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site, LoadError> {
-    let (content_dir, static_dir) = (config.content_dir.clone(), config.static_dir.clone());
-    // Reading and parsing files blocks: keep it off the async worker threads.
-    let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
-        let assets = Assets::load(&static_dir)?;
-        let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
-        Ok((guide, assets))
-    })
-    .await
-    .map_err(|e| LoadError::Other(e.into()))?;
-    let (mut guide, assets) = loaded?;
-    if let Some(base_url) = &config.base_url {
-        guide.site.base_url = base_url.trim_end_matches('/').to_owned();
-    }
-    let approved = store
-        .approved(None)
-        .await
-        .context("reading approved comments")?;
-    Ok(Site::render(guide, assets, &approved)?)
-}
-
-/// The router with every route and layer, ready to serve.
+/// Every route with its layers, ready to serve. The access log is outermost, so that every
+/// response (errors included) is logged once, then the security headers.
+///
+/// Pages served from memory take a short path (see [`http::cached_routes`]); everything
+/// else gets a body limit, a timeout, the site's error pages and per-request compression.
 pub fn build_app(state: AppState) -> Router {
-    crate::http::router(state)
+    let dynamic = http::routes()
+        .merge(admin::router())
+        .fallback(http::not_found)
+        .layer(DefaultBodyLimit::max(web::MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(web::MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::render_error_pages,
+        ))
+        .layer(compression())
+        .layer(axum::middleware::from_fn(web::request_span));
+    http::cached_routes()
+        .merge(dynamic)
+        .layer(web::SecurityHeadersLayer)
+        .layer(web::AccessLogLayer)
+        .with_state(state)
+}
+
+/// Per-request compression, for what was not compressed ahead of time (search results,
+/// re-rendered forms, admin pages, the 404 page) and is worth it.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let not_precompressed = |_: StatusCode,
+                             _: axum::http::Version,
+                             _: &axum::http::HeaderMap,
+                             extensions: &axum::http::Extensions| {
+        extensions.get::<web::Precompressed>().is_none()
+    };
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(DefaultPredicate::new().and(not_precompressed))
 }
 
 /// A bound, ready-to-run server. Binding happens in `build` so the real port is known

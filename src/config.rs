@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::cli::LogFormat;
+use crate::telemetry::LogFormat;
 
 /// Everything the server needs to start, fully resolved.
 #[derive(Debug, Clone)]
@@ -269,7 +269,7 @@ fn read_config_file(path: &Path) -> anyhow::Result<ConfigFile> {
     toml::from_str(&text).map_err(|err| {
         let line = err
             .span()
-            .map_or(1, |span| crate::content::line_of(&text, span.start));
+            .map_or(1, |span| crate::text::line_of(&text, span.start));
         anyhow::anyhow!("{}:{line}: {}", path.display(), err.message())
     })
 }

@@ -4,8 +4,8 @@
 //! that integration tests can start the real application on a loopback port.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod admin;
-pub mod admin_cli;
 pub mod app;
 pub mod assets;
 pub mod cli;
@@ -14,11 +14,14 @@ pub mod comments;
 pub mod config;
 pub mod content;
 pub mod encoded;
-pub mod error;
 pub mod http;
 pub mod maintenance;
 pub mod notify;
-pub mod pages;
+pub mod paths;
 pub mod reload;
 pub mod server;
+pub mod site;
+pub mod state;
 pub mod telemetry;
+pub mod text;
+pub mod web;

@@ -2,9 +2,9 @@
 //! instances or by the command line, and privacy housekeeping.
 use std::time::Duration;
 
-use crate::admin::SESSION_IDLE_SECS;
-use crate::app::AppState;
+use crate::accounts::SESSION_IDLE_SECS;
 use crate::clock::now;
+use crate::state::AppState;
 
 /// How often other writers' changes are looked for; an approval elsewhere shows here
 /// within this time (plus rendering).

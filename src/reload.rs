@@ -7,7 +7,8 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::app::{AppState, LoadError, load_site};
+use crate::site::{LoadError, load_site};
+use crate::state::AppState;
 
 /// Editors' tools write a file in several steps; wait this long for quiet before loading.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);

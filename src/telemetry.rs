@@ -8,10 +8,16 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
+/// How log lines are written: `text` for people, `json` for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
-
-use crate::cli::LogFormat;
 
 /// The filter used unless `RUST_LOG` says otherwise.
 const DEFAULT_FILTER: &str = "info,tower_http=info";

@@ -4,10 +4,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::queue::render_comment;
 use super::{AdminForm, Moderator, safe_return_to};
-use crate::app::AppState;
 use crate::clock::now;
 use crate::comments::{Action, ActionOutcome, NewAnswer};
-use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::{AppError, Result};
 
 /// Most comments one bulk action may touch (a queue page holds 50).
 const MAX_BULK: usize = 200;

@@ -6,16 +6,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use cookie::{Cookie, SameSite};
-use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-use crate::error::AppError;
+use crate::accounts::{hash_token, live_session};
+use crate::state::AppState;
+use crate::web::AppError;
 
 pub const SESSION_COOKIE: &str = "smp_session";
-/// A session unused for this long is over.
-pub const SESSION_IDLE_SECS: i64 = 12 * 60 * 60;
-/// Saves a database write per request: `last_seen_at` is refreshed at most this often.
-const TOUCH_EVERY_SECS: i64 = 60;
 
 /// A signed-in moderator. Extracting it refuses the request (303 to the sign-in page)
 /// unless the session cookie names a live session.
@@ -43,30 +39,10 @@ impl FromRequestParts<AppState> for Moderator {
             return Err(AppError::Unauthorized);
         };
         let token_hash = hash_token(&token);
-        let session = state
-            .store
-            .session(&token_hash)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let session = live_session(state.store.as_ref(), &token_hash, crate::clock::now()).await?;
         let Some(session) = session else {
             return Err(AppError::Unauthorized);
         };
-        let now = crate::clock::now();
-        if now - session.last_seen_at > SESSION_IDLE_SECS {
-            state
-                .store
-                .delete_session(&token_hash)
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
-            return Err(AppError::Unauthorized);
-        }
-        if now - session.last_seen_at >= TOUCH_EVERY_SECS {
-            state
-                .store
-                .touch_session(&token_hash, now)
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
-        }
         Ok(Moderator {
             username: session.username,
             csrf_token: session.csrf_token,
@@ -86,23 +62,6 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .find(|cookie| cookie.name() == SESSION_COOKIE)
         .map(|cookie| cookie.value().to_owned())
         .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// SHA-256 of a session token, as stored.
-pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// 256 random bits, hex-encoded.
-pub fn random_token() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|err| anyhow::anyhow!("no randomness for a token: {err}"))?;
-    Ok(hex(&bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The `Set-Cookie` value that starts a session. `Secure` unless the site is plain http.
@@ -214,14 +173,6 @@ mod tests {
         }
         assert!(!session_cookie("x", false).contains("Secure"));
         assert!(expired_session_cookie(false).contains("Max-Age=0"));
-    }
-
-    #[test]
-    fn tokens_are_256_bit_hex_and_stored_hashed() {
-        let token = random_token().unwrap();
-        assert_eq!(token.len(), 64);
-        assert_ne!(hash_token(&token), token);
-        assert_eq!(hash_token(&token).len(), 64);
     }
 
     #[test]

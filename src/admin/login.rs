@@ -7,17 +7,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::auth;
-use super::passwords::verify_password;
 use super::views::LoginPage;
 use super::{AdminForm, first_values, read_form};
-use crate::app::AppState;
+use crate::accounts::{SignIn, sign_in};
 use crate::clock::now;
 use crate::comments::{ClientAddress, client_hash};
-use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::{AppError, Result};
 
-/// Failed sign-ins allowed per username and client in [`FAILURE_WINDOW_SECS`].
-const MAX_FAILURES: i64 = 5;
-const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// The same words whatever went wrong, so that nobody learns which usernames exist.
 const GENERIC_ERROR: &str = "The username or password is not right.";
 
@@ -60,65 +57,32 @@ pub async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-
     let client = ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies);
     let client = client_hash(&state.comments.client_salt, client.0);
-    let throttle_key = username.to_lowercase();
-    let now = now();
-    let (failures, oldest) = state
-        .store
-        .login_failures(&throttle_key, &client, now - FAILURE_WINDOW_SECS)
-        .await?;
-    if failures >= MAX_FAILURES {
-        let retry_after = (oldest.unwrap_or(now) + FAILURE_WINDOW_SECS - now).max(1) as u64;
-        tracing::warn!("sign-in throttled after {failures} failures");
-        return Err(AppError::TooManyRequests {
-            retry_after,
+    match sign_in(state.store.as_ref(), &username, &password, &client, now()).await? {
+        SignIn::Throttled { retry_after_secs } => Err(AppError::TooManyRequests {
+            retry_after: retry_after_secs,
             message: format!(
                 "Too many failed attempts. Try again in {} minutes.",
-                retry_after.div_ceil(60)
+                retry_after_secs.div_ceil(60)
             ),
-        });
-    }
-
-    let credentials = state.store.credentials(&username).await?;
-    let stored = credentials.as_ref().map(|(_, hash)| hash.clone());
-    let candidate = password.clone();
-    let valid = tokio::task::spawn_blocking(move || verify_password(&candidate, stored.as_deref()))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("password check: {e}")))?;
-    let Some((moderator_id, _)) = credentials.filter(|_| valid) else {
-        state
-            .store
-            .record_login_failure(&throttle_key, &client, now)
-            .await?;
-        tracing::info!("failed sign-in");
-        return render(
+        }),
+        SignIn::Refused => render(
             &state,
             &username,
             Some(GENERIC_ERROR),
             StatusCode::UNAUTHORIZED,
-        );
-    };
-
-    state
-        .store
-        .clear_login_failures(&throttle_key, &client)
-        .await?;
-    let token = auth::random_token()?;
-    let csrf = auth::random_token()?;
-    state
-        .store
-        .create_session(&auth::hash_token(&token), moderator_id, &csrf, now)
-        .await?;
-    tracing::info!(moderator = %username, "signed in");
-    let mut response = Redirect::to("/admin").into_response();
-    let cookie = auth::session_cookie(&token, auth::cookies_secure(&state));
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?,
-    );
-    Ok(response)
+        ),
+        SignIn::SignedIn(session) => {
+            let mut response = Redirect::to("/admin").into_response();
+            let cookie = auth::session_cookie(&session.token, auth::cookies_secure(&state));
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.into()))?,
+            );
+            Ok(response)
+        }
+    }
 }
 
 pub async fn logout(

@@ -5,7 +5,6 @@
 mod actions;
 mod auth;
 mod login;
-pub mod passwords;
 mod queue;
 mod views;
 
@@ -14,9 +13,9 @@ pub use views::timestamp;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use auth::{Moderator, SESSION_IDLE_SECS};
+pub use auth::Moderator;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,7 +44,7 @@ pub struct AdminForm {
 }
 
 impl axum::extract::FromRequest<AppState> for AdminForm {
-    type Rejection = crate::error::AppError;
+    type Rejection = crate::web::AppError;
 
     async fn from_request(
         request: axum::extract::Request,
@@ -55,10 +54,10 @@ impl axum::extract::FromRequest<AppState> for AdminForm {
         let (mut parts, body) = request.into_parts();
         let moderator = Moderator::from_request_parts(&mut parts, state).await?;
         auth::check_same_origin(state, &parts.headers)?;
-        let body = axum::body::to_bytes(body, crate::http::MAX_BODY_BYTES)
+        let body = axum::body::to_bytes(body, crate::web::MAX_BODY_BYTES)
             .await
             .map_err(|_| {
-                crate::error::AppError::BadRequest(
+                crate::web::AppError::BadRequest(
                     "The form could not be read, or is too large.".into(),
                 )
             })?;
@@ -77,18 +76,18 @@ impl axum::extract::FromRequest<AppState> for AdminForm {
 fn read_form(
     headers: &axum::http::HeaderMap,
     body: &[u8],
-) -> crate::error::Result<Vec<(String, String)>> {
+) -> crate::web::Result<Vec<(String, String)>> {
     let is_form = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form && !body.is_empty() {
-        return Err(crate::error::AppError::BadRequest(
+        return Err(crate::web::AppError::BadRequest(
             "Forms must be sent as application/x-www-form-urlencoded.".into(),
         ));
     }
     crate::comments::decode_pairs(body).map_err(|err| {
-        crate::error::AppError::BadRequest(format!("The form could not be read: {err}."))
+        crate::web::AppError::BadRequest(format!("The form could not be read: {err}."))
     })
 }
 

@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 use super::Moderator;
 use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
-use crate::app::AppState;
 use crate::comments::{QueueFilter, Status};
-use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::{AppError, Result};
 
 /// Comments per queue page.
 pub const PAGE_SIZE: i64 = 50;

@@ -4,7 +4,7 @@ use askama::Template;
 use crate::assets::Assets;
 use crate::comments::{Action, Comment, Event, Status};
 use crate::content::{Guide, SiteInfo, human_date};
-use crate::pages::PageMeta;
+use crate::site::PageMeta;
 
 /// A comment as a moderator sees it: everything, including the private fields.
 pub struct AdminComment {

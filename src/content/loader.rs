@@ -27,16 +27,6 @@ pub const REQUIRED_SECTIONS: [&str; 7] = [
     "faq",
 ];
 
-/// Paths that exist outside the guide sections and pages, and that Markdown may link to.
-const SITE_PATHS: [&str; 6] = [
-    "/",
-    "/guide",
-    "/search",
-    "/feed.xml",
-    "/sitemap.xml",
-    "/robots.txt",
-];
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SiteFile {
@@ -756,7 +746,7 @@ fn broken_link(
         };
     }
     let path_only = path.split('?').next().unwrap_or(path);
-    let known = SITE_PATHS.contains(&path_only) || pages.iter().any(|p| p == path_only);
+    let known = crate::paths::LINKABLE.contains(&path_only) || pages.iter().any(|p| p == path_only);
     (!known).then(|| format!("link {link} points to a page that does not exist"))
 }
 

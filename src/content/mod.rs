@@ -204,15 +204,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The 1-based line number of a byte offset in `text`.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
+pub use crate::text::line_of;
 
 impl Section {
     /// The page's own table of contents (levels 2 and 3), with the headings of the

@@ -8,15 +8,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::pages::cached_response;
-use crate::app::AppState;
 use crate::clock::now;
 use crate::comments::{
     ClientAddress, CommentForm, FieldError, FloodVerdict, FormValues, InsertOutcome, NewComment,
     Status, StoreError, StoredComment, Verdict, client_hash, decode_form,
 };
-use crate::error::{AppError, Result};
-use crate::pages::{PublicComment, ReplyTarget, SectionExtras, Site};
+use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
+use crate::state::AppState;
+use crate::web::cached_response;
+use crate::web::{AppError, Result};
 
 /// How much of a User-Agent header is kept for moderators.
 const USER_AGENT_MAX: usize = 300;
@@ -33,7 +33,7 @@ pub async fn show_section(State(state): State<AppState>, request: Request) -> Re
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
     let site = state.site();
     let Some(page) = site.page(uri.path()) else {
-        return Ok(super::error_pages::not_found_response(&site));
+        return Ok(crate::web::not_found_response(&site));
     };
     // The common case, kept free of parsing and allocation: the cached page.
     if uri.query().is_none() {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// A database that takes longer than this to answer counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);

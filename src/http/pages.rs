@@ -1,13 +1,11 @@
-//! Pre-rendered pages: served straight from memory with a strong ETag.
-use axum::body::Body;
+//! Pages rendered ahead of time: the home page, the one-page guide, feeds, the sitemap,
+//! robots.txt and the pages beyond the guide (`/about`, ...).
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
-use crate::encoded::Encoded;
-use crate::error::AppError;
-use crate::pages::RenderedPage;
+use crate::state::AppState;
+use crate::web::{AppError, cached_response, not_found_response};
 
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
 ///
@@ -17,7 +15,7 @@ pub async fn show_page(State(state): State<AppState>, request: Request) -> Respo
     let site = state.site();
     match site.page(request.uri().path()) {
         Some(page) => cached_response(&page, request.headers()),
-        None => super::error_pages::not_found_response(&site),
+        None => not_found_response(&site),
     }
 }
 
@@ -39,60 +37,4 @@ pub async fn not_found(State(state): State<AppState>, request: Request) -> Respo
         }
     }
     AppError::NotFound.into_response()
-}
-
-/// 200 with the bytes, or 304 when the client already holds this version.
-pub fn cached_response(page: &RenderedPage, headers: &HeaderMap) -> Response {
-    encoded_response(&page.body, page.content_type, NO_CACHE, headers)
-}
-
-/// Pages may change with every approved comment: browsers revalidate (cheaply, by ETag).
-pub const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
-
-/// Picks the encoding the client accepts, and answers 304 when its ETag matches.
-pub fn encoded_response(
-    body: &Encoded,
-    content_type: &'static str,
-    cache_control: HeaderValue,
-    request: &HeaderMap,
-) -> Response {
-    let (coding, bytes, etag) = body.select(request);
-    let mut response = if etag_matches(request, etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut response = Response::new(Body::from(bytes.clone()));
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Some(encoding) = coding.header_value() {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_ENCODING, encoding);
-        }
-        response
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, etag.clone());
-    headers.insert(header::CACHE_CONTROL, cache_control);
-    if body.varies() {
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    }
-    response.extensions_mut().insert(Precompressed);
-    response
-}
-
-/// Marks responses that must not be compressed again per request.
-#[derive(Debug, Clone, Copy)]
-pub struct Precompressed;
-
-/// `If-None-Match` holds our ETag (weak comparison, as RFC 9110 asks for GET).
-pub fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let etag = etag.to_str().unwrap_or_default();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == etag)
 }

@@ -4,8 +4,8 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::{AppError, Result};
 
 /// Queries are cut to this many characters; nobody needs more to find a page.
 const MAX_QUERY_CHARS: usize = 200;

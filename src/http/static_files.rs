@@ -4,9 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
-use super::pages::encoded_response;
-use crate::app::AppState;
 use crate::assets::AssetName;
+use crate::state::AppState;
+use crate::web::encoded_response;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "public, no-cache";
@@ -19,7 +19,7 @@ pub async fn serve_asset(
     // Only names read from static/ at start are served, so no path can leave that folder.
     let site = state.site();
     let Some((asset, name)) = site.assets.lookup(&path) else {
-        return super::error_pages::not_found_response(&site);
+        return crate::web::not_found_response(&site);
     };
     let cache = HeaderValue::from_static(match name {
         AssetName::Fingerprinted => IMMUTABLE,

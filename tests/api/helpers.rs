@@ -3,7 +3,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use reqwest::header::HeaderMap;
-use smp_guide::app::{AppState, Application};
+use smp_guide::app::Application;
+use smp_guide::state::AppState;
 use smp_guide::config::Config;
 use tempfile::TempDir;
 
@@ -11,7 +12,7 @@ use tempfile::TempDir;
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var_os("TEST_LOG").is_some() {
         // Logs are written until the test process exits.
-        std::mem::forget(smp_guide::telemetry::init(smp_guide::cli::LogFormat::Text));
+        std::mem::forget(smp_guide::telemetry::init(smp_guide::telemetry::LogFormat::Text));
     }
 });
 
@@ -299,7 +300,7 @@ pub struct AdminSession {
 impl TestApp {
     /// Creates a moderator account straight in the store.
     pub async fn add_moderator(&self, username: &str, password: &str) {
-        let hash = smp_guide::admin::passwords::hash_password(password).unwrap();
+        let hash = smp_guide::accounts::passwords::hash_password(password).unwrap();
         self.state
             .store
             .upsert_moderator(username, &hash, 0)

@@ -14,22 +14,6 @@ use crate::content::{Day, Page, Source, line_of};
 /// The pages every site must have: the footer and the comment form link to them.
 pub const REQUIRED_PAGES: [&str; 3] = ["about", "comment-rules", "privacy"];
 
-/// First path segments the server already uses, which a page may not take.
-const RESERVED_SLUGS: [&str; 12] = [
-    "guide",
-    "search",
-    "admin",
-    "static",
-    "healthz",
-    "feed",
-    "feed.xml",
-    "sitemap.xml",
-    "robots.txt",
-    "metrics",
-    "preview",
-    "404",
-];
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PageFront {
@@ -125,7 +109,7 @@ fn parse(
             "slug {:?} may only hold lowercase letters, digits and hyphens, e.g. \"comment-rules\"",
             front.slug
         ));
-    } else if RESERVED_SLUGS.contains(&front.slug.as_str()) {
+    } else if crate::paths::RESERVED_SEGMENTS.contains(&front.slug.as_str()) {
         problems.add(
             &path,
             key_line("slug"),

@@ -5,9 +5,9 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-use crate::error::ErrorPage;
-use crate::pages::Site;
+use crate::site::Site;
+use crate::state::AppState;
+use crate::web::ErrorPage;
 
 pub async fn render_error_pages(
     State(state): State<AppState>,
@@ -46,12 +46,12 @@ pub fn not_found_response(site: &Site) -> Response {
 fn payload_too_large() -> Response {
     let message = format!(
         "What you sent is larger than the {} KiB this site accepts. Comments may be up to 5,000 characters.",
-        crate::http::MAX_BODY_BYTES / 1024
+        crate::web::MAX_BODY_BYTES / 1024
     );
     (
         StatusCode::PAYLOAD_TOO_LARGE,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        crate::error::message_page("Too large to accept", &message),
+        crate::web::message_page("Too large to accept", &message),
     )
         .into_response()
 }

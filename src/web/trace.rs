@@ -17,7 +17,7 @@ use axum::http::{Method, Request, Response, Uri};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-use crate::error::InternalCause;
+use crate::web::InternalCause;
 
 /// Logs every response: the outermost layer, so errors from any other layer are logged too.
 #[derive(Clone, Copy, Default)]

@@ -1,13 +1,30 @@
-//! Command-line interface: the subcommands of the public contract.
+//! Command-line interface: the subcommands of the public contract, and the one function
+//! (`run`) that carries out whichever was asked for.
+mod check;
+mod comments;
+mod db;
+mod moderators;
+mod serve;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::Application;
+use crate::comments::{Store, open_store};
 use crate::config::{Config, ServeOverrides};
-use crate::content;
-use crate::telemetry;
+use crate::telemetry::LogFormat;
+
+/// Runs the subcommand the command line asked for (`serve` when none).
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve::serve(args, cli.log_format),
+        Command::Check(args) => check::check(args),
+        Command::Moderator(command) => moderators::moderator(command),
+        Command::Comments(command) => comments::comments(command),
+        Command::Db(command) => db::db(command),
+    }
+}
 
 /// A self-hosted guide to scalp micropigmentation, with moderated comments.
 #[derive(Debug, Parser)]
@@ -28,13 +45,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,26 +186,9 @@ pub struct CheckArgs {
     pub static_dir: PathBuf,
 }
 
-/// `smp-guide serve`: load config and content, then serve until SIGINT or SIGTERM.
-pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
-    let config_file = args.config.clone();
-    let overrides = ServeOverrides {
-        addr: args.addr,
-        content_dir: args.content,
-        static_dir: args.static_dir,
-        database: args.database,
-        base_url: args.base_url,
-        log_format,
-    };
-    let config = match Config::load(config_file.as_deref(), overrides) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("smp-guide: {err:#}");
-            return ExitCode::from(2);
-        }
-    };
-    let _flush_logs_on_exit = telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// Runs one command on a small runtime of its own; errors are printed, exit code 1.
+pub(crate) fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -205,68 +198,24 @@ pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
-        let app = match Application::build(config).await {
-            Ok(app) => app,
-            Err(err) => {
-                tracing::error!("{err:#}");
-                eprintln!("smp-guide: {err:#}");
-                return ExitCode::FAILURE;
-            }
-        };
-        match app.run_until_stopped(crate::app::shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                tracing::error!("server stopped with an error: {err:#}");
-                ExitCode::FAILURE
-            }
-        }
-    })
-}
-
-/// `smp-guide check`: report every content problem as `PATH:LINE: message`.
-pub fn check(args: CheckArgs) -> ExitCode {
-    let assets = match crate::assets::Assets::load(&args.static_dir) {
-        Ok(assets) => assets,
+    match runtime.block_on(work) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("{err:#}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match content::load(&args.content, &assets) {
-        Ok(guide) => {
-            for warning in &guide.warnings {
-                println!(
-                    "{}:{}: warning: {}",
-                    warning.path.display(),
-                    warning.line,
-                    warning.message
-                );
-            }
-            for section in guide.sections.iter().chain(&guide.drafts) {
-                if let Some(score) = section.reading_ease {
-                    println!(
-                        "{}: reading ease {score:.0} (plain English is {:.0} or more)",
-                        section.file.display(),
-                        content::MIN_READING_EASE
-                    );
-                }
-            }
-            println!(
-                "{}: ok, {} sections, {} drafts, {} warning(s)",
-                args.content.display(),
-                guide.sections.len(),
-                guide.drafts.len(),
-                guide.warnings.len()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(problems) => {
-            for problem in &problems {
-                println!("{problem}");
-            }
-            eprintln!("{} problem(s) found", problems.len());
+            eprintln!("smp-guide: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The database URL as `serve` would resolve it: flag, environment, config file, default.
+pub(crate) fn database_url(db: &DatabaseArgs) -> anyhow::Result<String> {
+    let overrides = ServeOverrides {
+        database: db.database.clone(),
+        ..ServeOverrides::default()
+    };
+    Ok(Config::load(db.config.as_deref(), overrides)?.database)
+}
+
+pub(crate) async fn open(db: &DatabaseArgs) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    open_store(&database_url(db)?).await
 }

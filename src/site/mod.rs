@@ -1,6 +1,7 @@
 //! Every public page, rendered once when content loads and kept as bytes in memory.
 //! Requests for these pages do no templating at all; see `http::pages`.
 mod comments;
+mod handle;
 mod json_ld;
 mod views;
 
@@ -15,7 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::assets::Assets;
 use crate::comments::{Comment, CommentStore};
 use crate::content::{Guide, SearchHit};
+use crate::paths;
 pub use comments::PublicComment;
+pub use handle::{LoadError, SiteHandle, load_site};
 use views::{
     FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
 };
@@ -82,9 +85,9 @@ impl Site {
             pages.insert(path, Arc::new(RenderedPage::new(body, content_type)));
         };
         let guide = &site.guide;
-        put("/".into(), site.render_home()?, HTML);
+        put(paths::HOME.into(), site.render_home()?, HTML);
         put(
-            "/guide".into(),
+            paths::GUIDE.into(),
             GuidePage::new(guide, &site.assets)
                 .render()
                 .context("rendering /guide")?,
@@ -107,17 +110,17 @@ impl Site {
             );
         }
         put(
-            "/sitemap.xml".into(),
+            paths::SITEMAP.into(),
             SitemapXml { guide }.render()?,
             "application/xml",
         );
         put(
-            "/feed.xml".into(),
+            paths::FEED.into(),
             FeedXml::new(guide).render()?,
             "application/atom+xml",
         );
         put(
-            "/robots.txt".into(),
+            paths::ROBOTS.into(),
             robots_txt(guide),
             "text/plain; charset=utf-8",
         );
@@ -249,7 +252,7 @@ impl Site {
             format!("/guide/{slug}"),
             Arc::new(RenderedPage::new(section, HTML)),
         );
-        pages.insert("/".into(), Arc::new(RenderedPage::new(home, HTML)));
+        pages.insert(paths::HOME.into(), Arc::new(RenderedPage::new(home, HTML)));
         drop(pages);
         self.compress_in_background();
         Ok(())

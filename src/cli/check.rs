@@ -1,0 +1,52 @@
+//! `smp-guide check`: the content folder checked without serving.
+use std::process::ExitCode;
+
+use super::CheckArgs;
+use crate::content;
+
+/// `smp-guide check`: report every content problem as `PATH:LINE: message`.
+pub fn check(args: CheckArgs) -> ExitCode {
+    let assets = match crate::assets::Assets::load(&args.static_dir) {
+        Ok(assets) => assets,
+        Err(err) => {
+            eprintln!("{err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match content::load(&args.content, &assets) {
+        Ok(guide) => {
+            for warning in &guide.warnings {
+                println!(
+                    "{}:{}: warning: {}",
+                    warning.path.display(),
+                    warning.line,
+                    warning.message
+                );
+            }
+            for section in guide.sections.iter().chain(&guide.drafts) {
+                if let Some(score) = section.reading_ease {
+                    println!(
+                        "{}: reading ease {score:.0} (plain English is {:.0} or more)",
+                        section.file.display(),
+                        content::MIN_READING_EASE
+                    );
+                }
+            }
+            println!(
+                "{}: ok, {} sections, {} drafts, {} warning(s)",
+                args.content.display(),
+                guide.sections.len(),
+                guide.drafts.len(),
+                guide.warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Every fixed path the site answers, in one table: the router registers them, the
+//! renderer keys its pages by them, and the content check accepts links to them. Section
+//! pages (`/guide/{slug}`) and the pages beyond the guide (`/{slug}`) come from the content.
+
+pub const HOME: &str = "/";
+pub const GUIDE: &str = "/guide";
+pub const SEARCH: &str = "/search";
+pub const FEED: &str = "/feed.xml";
+pub const SITEMAP: &str = "/sitemap.xml";
+pub const ROBOTS: &str = "/robots.txt";
+
+/// Rendered ahead of time and served from memory.
+pub const RENDERED: [&str; 5] = [HOME, GUIDE, FEED, SITEMAP, ROBOTS];
+
+/// Every fixed public page that Markdown may link to.
+pub const LINKABLE: [&str; 6] = [HOME, GUIDE, SEARCH, FEED, SITEMAP, ROBOTS];
+
+/// First path segments the server itself uses, which a content page may not take.
+pub const RESERVED_SEGMENTS: [&str; 12] = [
+    "guide",
+    "search",
+    "admin",
+    "static",
+    "healthz",
+    "feed",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "metrics",
+    "preview",
+    "404",
+];

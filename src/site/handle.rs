@@ -1,0 +1,82 @@
+//! The live site: the current rendered [`Site`], swapped whole when content reloads, and
+//! how a site is loaded from the content and static folders.
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+
+use super::Site;
+use crate::assets::Assets;
+use crate::comments::CommentStore;
+use crate::config::Config;
+use crate::content::{self, Problem};
+
+/// The current site, and the content problems of the last failed reload.
+pub struct SiteHandle {
+    current: RwLock<Arc<Site>>,
+    problems: RwLock<Vec<Problem>>,
+}
+
+impl SiteHandle {
+    /// Must be called inside the Tokio runtime: compression starts in the background.
+    pub fn new(site: Site) -> Self {
+        let site = Arc::new(site);
+        site.compress_in_background();
+        Self {
+            current: RwLock::new(site),
+            problems: RwLock::new(Vec::new()),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Site> {
+        self.current.read().expect("site lock").clone()
+    }
+
+    /// Puts a new site in place in one step and clears the reported problems. Its
+    /// compressed variants follow in the background.
+    pub fn replace(&self, site: Site) {
+        let site = Arc::new(site);
+        site.compress_in_background();
+        *self.current.write().expect("site lock") = site;
+        self.problems.write().expect("problem lock").clear();
+    }
+
+    /// Problems that keep the last edit from going live (shown to moderators).
+    pub fn problems(&self) -> Vec<Problem> {
+        self.problems.read().expect("problem lock").clone()
+    }
+
+    pub fn set_problems(&self, problems: Vec<Problem>) {
+        *self.problems.write().expect("problem lock") = problems;
+    }
+}
+
+/// Why the site could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the content has {} problem(s):\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Content(Vec<Problem>),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Loads static files and content, and renders every page with its approved comments.
+pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site, LoadError> {
+    let (content_dir, static_dir) = (config.content_dir.clone(), config.static_dir.clone());
+    // Reading and parsing files blocks: keep it off the async worker threads.
+    let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
+        let assets = Assets::load(&static_dir)?;
+        let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
+        Ok((guide, assets))
+    })
+    .await
+    .map_err(|e| LoadError::Other(e.into()))?;
+    let (mut guide, assets) = loaded?;
+    if let Some(base_url) = &config.base_url {
+        guide.site.base_url = base_url.trim_end_matches('/').to_owned();
+    }
+    let approved = store
+        .approved(None)
+        .await
+        .context("reading approved comments")?;
+    Ok(Site::render(guide, assets, &approved)?)
+}

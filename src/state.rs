@@ -1,0 +1,48 @@
+//! `AppState`: what every handler and background task shares. Cheap to clone; it sits low
+//! in the house so that routes, the reloader and housekeeping can all take it.
+use std::sync::Arc;
+
+use crate::comments::{FloodControl, PreviewSigner, SpamRules, Store};
+use crate::config::Config;
+use crate::site::{Site, SiteHandle};
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The live guide; swapped whole when content reloads.
+    pub sites: Arc<SiteHandle>,
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub comments: Arc<CommentServices>,
+}
+
+impl AppState {
+    /// The current site. A handler takes it once and uses that snapshot throughout, so
+    /// a reload in the middle of a request can never mix old and new content.
+    pub fn site(&self) -> Arc<Site> {
+        self.sites.current()
+    }
+
+    /// Re-renders a section's page (and the home page) from its approved comments. A
+    /// failure is logged, not returned: the change itself is safely stored, and the page
+    /// catches up on the next change or the next revision poll.
+    pub async fn refresh_section(&self, slug: &str) {
+        if let Err(err) = self
+            .site()
+            .refresh_comments(self.store.as_ref(), slug)
+            .await
+        {
+            tracing::error!("re-rendering /guide/{slug}: {err:#}");
+        }
+    }
+}
+
+/// What the comment handlers need besides the store.
+pub struct CommentServices {
+    pub flood: FloodControl,
+    pub spam: SpamRules,
+    pub preview: PreviewSigner,
+    /// Salt for client-address hashes.
+    pub client_salt: Vec<u8>,
+    pub notifier: crate::notify::Notifier,
+}

@@ -1,0 +1,19 @@
+//! What every route shares, public (`http`) and moderation (`admin`) alike: the error type
+//! and its pages, the one HTML response wrapper, cached responses, and the layers every
+//! response passes through (security headers, the access log, error pages, limits).
+mod cached;
+mod error;
+mod error_pages;
+mod html;
+mod security;
+mod trace;
+
+pub use cached::{NO_CACHE, Precompressed, cached_response, encoded_response, etag_matches};
+pub use error::{AppError, ErrorPage, InternalCause, Result, message_page};
+pub use error_pages::{not_found_response, render_error_pages};
+pub use html::{HtmlPage, render};
+pub use security::{CONTENT_SECURITY_POLICY, SecurityHeadersLayer};
+pub use trace::{AccessLogLayer, request_span};
+
+/// Largest request body accepted anywhere (comment forms are far smaller).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
