@@ -13,10 +13,10 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::comments::{self, FloodControl, PreviewSigner, SpamRules};
+use crate::comments::{self, CommentServices, FloodControl, PreviewSigner, SpamRules};
 use crate::config::Config;
 use crate::site::{SiteHandle, load_site};
-use crate::state::{AppState, CommentServices};
+use crate::state::AppState;
 use crate::{admin, http, web};
 
 /// Every route with its layers, ready to serve. The access log is outermost, so that every
@@ -113,6 +113,7 @@ impl Application {
                 }
                 None => crate::notify::Notifier::disabled(),
             },
+            trust_returning: config.comments.trust_returning,
         };
         tracing::info!(
             sections = site.guide.sections.len(),

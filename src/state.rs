@@ -1,8 +1,10 @@
 //! `AppState`: what every handler and background task shares. Cheap to clone; it sits low
 //! in the house so that routes, the reloader and housekeeping can all take it.
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::comments::{FloodControl, PreviewSigner, SpamRules, Store};
+use crate::comments::{CommentServices, Publisher, Store};
 use crate::config::Config;
 use crate::site::{Site, SiteHandle};
 
@@ -37,12 +39,12 @@ impl AppState {
     }
 }
 
-/// What the comment handlers need besides the store.
-pub struct CommentServices {
-    pub flood: FloodControl,
-    pub spam: SpamRules,
-    pub preview: PreviewSigner,
-    /// Salt for client-address hashes.
-    pub client_salt: Vec<u8>,
-    pub notifier: crate::notify::Notifier,
+/// The live site re-renders a section's pages when its public comments change.
+impl Publisher for AppState {
+    fn section_changed<'a>(
+        &'a self,
+        slug: &'a str,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.refresh_section(slug))
+    }
 }

@@ -3,9 +3,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::queue::render_comment;
-use super::{AdminForm, Moderator, safe_return_to};
+use super::{AdminForm, safe_return_to};
 use crate::clock::now;
-use crate::comments::{Action, ActionOutcome, NewAnswer};
+use crate::comments::{Action, ActionOutcome, NewAnswer, moderate};
 use crate::state::AppState;
 use crate::web::{AppError, Result};
 
@@ -21,14 +21,28 @@ pub async fn apply_moderation_action(
 ) -> Result<Response> {
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    match apply(&state, &moderator, id, action).await? {
-        ActionOutcome::Done { .. } => {}
-        ActionOutcome::NotFound => return Err(AppError::NotFound),
-        ActionOutcome::Refused(refused) => {
+    let moderated = moderate(
+        state.store.as_ref(),
+        &state,
+        &[id],
+        action,
+        &moderator.username,
+        now(),
+    )
+    .await?;
+    match moderated
+        .outcomes
+        .into_iter()
+        .next()
+        .map(|(_, outcome)| outcome)
+    {
+        Some(ActionOutcome::Done { .. }) => {}
+        Some(ActionOutcome::Refused(refused)) => {
             return Err(AppError::Conflict(format!(
                 "Comment {id} was not changed: {refused}."
             )));
         }
+        Some(ActionOutcome::NotFound) | None => return Err(AppError::NotFound),
     }
     let mut back = safe_return_to(fields.get("return_to"));
     // A deleted comment's own page is gone: go back to the queue instead.
@@ -72,62 +86,17 @@ pub async fn apply_bulk_action(
     if ids.is_empty() {
         return Ok(Redirect::to(&with_notice(&back, "none", 0, 0)).into_response());
     }
-    let (mut done, mut skipped) = (0, 0);
-    let mut changed_sections = Vec::new();
-    for id in ids {
-        match record(&state, &moderator, id, action).await? {
-            ActionOutcome::Done {
-                section,
-                public_change,
-            } => {
-                done += 1;
-                if public_change && !changed_sections.contains(&section) {
-                    changed_sections.push(section);
-                }
-            }
-            ActionOutcome::NotFound | ActionOutcome::Refused(_) => skipped += 1,
-        }
-    }
-    // Each changed page is rendered once, not once per comment.
-    for section in changed_sections {
-        state.refresh_section(&section).await;
-    }
+    let moderated = moderate(
+        state.store.as_ref(),
+        &state,
+        &ids,
+        action,
+        &moderator.username,
+        now(),
+    )
+    .await?;
+    let (done, skipped) = (moderated.done() as u32, moderated.skipped() as u32);
     Ok(Redirect::to(&with_notice(&back, action.as_str(), done, skipped)).into_response())
-}
-
-/// Applies one action and, when readers' pages changed, re-renders them at once.
-async fn apply(
-    state: &AppState,
-    moderator: &Moderator,
-    id: i64,
-    action: Action,
-) -> Result<ActionOutcome> {
-    let outcome = record(state, moderator, id, action).await?;
-    if let ActionOutcome::Done {
-        section,
-        public_change: true,
-    } = &outcome
-    {
-        state.refresh_section(section).await;
-    }
-    Ok(outcome)
-}
-
-/// Applies one action (stored with its audit entry) without re-rendering anything.
-async fn record(
-    state: &AppState,
-    moderator: &Moderator,
-    id: i64,
-    action: Action,
-) -> Result<ActionOutcome> {
-    let outcome = state
-        .store
-        .apply(id, action, &moderator.username, now())
-        .await?;
-    if matches!(outcome, ActionOutcome::Done { .. }) {
-        tracing::info!(comment_id = id, action = %action, moderator = %moderator.username, "moderated");
-    }
-    Ok(outcome)
 }
 
 pub async fn answer_comment(
@@ -152,11 +121,12 @@ pub async fn answer_comment(
         moderator: moderator.username.clone(),
         created_at: now(),
     };
-    let Some((answer_id, section)) = state.store.answer(answer).await? else {
+    if crate::comments::answer(state.store.as_ref(), &state, answer)
+        .await?
+        .is_none()
+    {
         return Err(AppError::NotFound);
-    };
-    tracing::info!(comment_id = id, answer_id, moderator = %moderator.username, "answered");
-    state.refresh_section(&section).await;
+    }
     Ok(Redirect::to(&format!("/admin/comments/{id}?done=answer&n=1")).into_response())
 }
 

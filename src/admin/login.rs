@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth;
 use super::views::LoginPage;
@@ -13,7 +13,7 @@ use crate::accounts::{SignIn, sign_in};
 use crate::clock::now;
 use crate::comments::{ClientAddress, client_hash};
 use crate::state::AppState;
-use crate::web::{AppError, Result};
+use crate::web::{self, AppError, HtmlPage, Result};
 
 /// The same words whatever went wrong, so that nobody learns which usernames exist.
 const GENERIC_ERROR: &str = "The username or password is not right.";
@@ -29,10 +29,8 @@ fn render(
     status: StatusCode,
 ) -> Result<Response> {
     let site = state.site();
-    let html =
-        askama::Template::render(&LoginPage::new(&site.guide, &site.assets, username, error))
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the sign-in page: {e}")))?;
-    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    let page = LoginPage::new(&site.guide, &site.assets, username, error);
+    Ok(HtmlPage::new(status, web::render(&page, "the sign-in page")?).into_response())
 }
 
 pub async fn login(

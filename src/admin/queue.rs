@@ -1,15 +1,13 @@
 //! `GET /admin` (the queue) and `GET /admin/comments/{id}` (one comment, with the answer form).
-use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::Moderator;
 use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
 use crate::comments::{QueueFilter, Status};
 use crate::state::AppState;
-use crate::web::{AppError, Result};
+use crate::web::{AppError, HtmlPage, Result, render};
 
 /// Comments per queue page.
 pub const PAGE_SIZE: i64 = 50;
@@ -120,7 +118,7 @@ pub async fn show_queue(
             .map(|s| (s.path(), s.title.clone()))
             .collect(),
     };
-    html(view.render())
+    Ok(HtmlPage::ok(render(&view, "the moderation queue")?).into_response())
 }
 
 /// "3 comments approved." and the like, from the redirect's query.
@@ -195,15 +193,7 @@ pub async fn render_comment(
         notice,
         return_to: format!("/admin/comments/{id}"),
     };
-    let mut response = html(view.render())?;
-    *response.status_mut() = status;
-    Ok(response)
-}
-
-fn html(rendered: askama::Result<String>) -> Result<Response> {
-    let body = rendered
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering an admin page: {e}")))?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(body)).into_response())
+    Ok(HtmlPage::new(status, render(&view, "a comment's page")?).into_response())
 }
 
 /// `GET /admin/preview/{slug}`: a draft section, for moderators only.
@@ -213,6 +203,6 @@ pub async fn preview_draft(
     Path(slug): Path<String>,
 ) -> Result<Response> {
     let site = state.site();
-    let rendered = site.render_draft(&slug).ok_or(AppError::NotFound)?;
-    html(rendered.map_err(|e| askama::Error::Custom(e.into())))
+    let html = site.render_draft(&slug).ok_or(AppError::NotFound)??;
+    Ok(HtmlPage::ok(html).into_response())
 }

@@ -38,9 +38,13 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
             }
             CommentsCommand::Erase { email, db } => {
                 let store = open(&db).await?;
-                let erased = store
-                    .erase_email(email.trim(), "command line", crate::clock::now())
-                    .await?;
+                let erased = crate::comments::erase(
+                    store.as_ref(),
+                    email.trim(),
+                    "command line",
+                    crate::clock::now(),
+                )
+                .await?;
                 println!("erased {erased} comment(s)");
             }
         }

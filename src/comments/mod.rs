@@ -1,23 +1,29 @@
 //! Reader comments: parsing and validating the form, anti-spam rules, flood control,
-//! signed links to a reader's own pending comment, and durable storage behind a trait.
+//! signed links to a reader's own pending comment, and the two workflows built on them:
+//! submitting a comment and moderating comments.
 mod flood;
 mod form;
+mod moderate;
 mod postgres;
 mod preview;
+mod publish;
 mod spam;
 mod sql;
 mod sqlite;
 mod status;
 mod store;
+mod submit;
 
 pub use flood::{ClientAddress, FloodControl, FloodVerdict};
 pub use form::{
     CommentForm, FieldError, FormError, FormValues, NewComment, decode_form, decode_pairs,
     parse_comment_text,
 };
+pub use moderate::{Moderated, answer, erase, moderate};
 pub use postgres::PostgresStore;
 use postgres::redact as redact_database_url;
 pub use preview::PreviewSigner;
+pub use publish::{NoLiveSite, Publisher};
 pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};
 pub use sqlite::{ServerLock, SqliteStore, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
@@ -26,6 +32,7 @@ pub use store::{
     NewAnswer, QueueFilter, QueuePage, Session, StoreError, StoredComment, StoredModerator,
     TransferStore, client_hash,
 };
+pub use submit::{CommentServices, Submission, Submitted};
 
 /// The whole storage, as one object behind three traits.
 pub trait Store: CommentStore + AccountStore + TransferStore {}

@@ -5,21 +5,18 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::clock::now;
 use crate::comments::{
-    ClientAddress, CommentForm, FieldError, FloodVerdict, FormValues, InsertOutcome, NewComment,
-    Status, StoreError, StoredComment, Verdict, client_hash, decode_form,
+    ClientAddress, CommentForm, FieldError, FormValues, NewComment, Status, Submission, Submitted,
+    decode_form,
 };
 use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
 use crate::web::cached_response;
-use crate::web::{AppError, Result};
-
-/// How much of a User-Agent header is kept for moderators.
-const USER_AGENT_MAX: usize = 300;
+use crate::web::{AppError, HtmlPage, Result};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SectionQuery {
@@ -82,7 +79,7 @@ async fn own_pending_comment(
     let Some(id) = state.comments.preview.verify(token, now()) else {
         return Ok(None);
     };
-    let comment = state.store.get(id).await.map_err(store_failure)?;
+    let comment = state.store.get(id).await?;
     Ok(comment
         .filter(|c| c.section == slug && matches!(c.status, Status::Pending | Status::Spam))
         .map(|c| PublicComment::from_comment(&c)))
@@ -102,7 +99,8 @@ fn is_already_public(site: &Site, slug: &str, token: &str) -> bool {
     })
 }
 
-/// `POST /guide/{slug}/comments`.
+/// `POST /guide/{slug}/comments`: read and validate the form, then hand the comment to
+/// the workflow and turn its outcome into a response.
 pub async fn submit_comment(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -111,9 +109,9 @@ pub async fn submit_comment(
     body: Bytes,
 ) -> Result<Response> {
     let site = state.site();
-    if site.guide.section(&slug).is_none() {
+    let Some(section) = site.guide.section(&slug) else {
         return Err(AppError::NotFound);
-    }
+    };
     if !is_form_encoded(&headers) {
         return Err(AppError::BadRequest(
             "The comment form must be sent as application/x-www-form-urlencoded.".into(),
@@ -121,8 +119,7 @@ pub async fn submit_comment(
     }
     let fields = decode_form(&body)
         .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
-    let values = FormValues::from_fields(fields);
-
+    let mut values = FormValues::from_fields(fields);
     let comment = match NewComment::parse(&values) {
         Ok(comment) => comment,
         Err(errors) => {
@@ -143,7 +140,6 @@ pub async fn submit_comment(
             field: "parent",
             message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
         };
-        let mut values = values;
         values.parent.clear();
         return rerender(
             &site,
@@ -155,92 +151,49 @@ pub async fn submit_comment(
         );
     }
 
-    let client = ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies);
-    if let FloodVerdict::TooMany(wait) = state.comments.flood.check(client) {
-        let seconds = wait.as_secs().max(1);
-        let message = format!(
-            "You are sending comments too quickly. Please wait {seconds} seconds, then post again: your text is kept below."
-        );
-        let mut response = rerender(
-            &site,
-            &slug,
-            values,
-            Vec::new(),
-            Some(message),
-            StatusCode::TOO_MANY_REQUESTS,
-        )?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
-    }
-
-    let (status, flag_reason) = match state.comments.spam.judge(&comment) {
-        Verdict::Spam(reason) => (Status::Spam, Some(reason)),
-        Verdict::Hold(reason) => (Status::Pending, Some(reason)),
-        Verdict::Clean => {
-            let trusted = state.config.comments.trust_returning
-                && state
-                    .store
-                    .has_approved_author(&comment.author, &comment.email)
-                    .await
-                    .map_err(store_failure)?;
-            (
-                if trusted {
-                    Status::Approved
-                } else {
-                    Status::Pending
-                },
-                None,
-            )
-        }
-    };
-    let author_for_notice = comment.author.clone();
-    let flag_for_notice = flag_reason.clone();
-    let stored = StoredComment {
+    let submission = Submission {
         section: slug.clone(),
-        parent_id: comment.parent,
-        author: comment.author,
-        email: comment.email,
-        url: comment.url,
-        body: comment.body,
-        status,
-        created_at: now(),
-        client_hash: client_hash(&state.comments.client_salt, client.0),
+        section_title: section.title.clone(),
+        comment,
+        client: ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies).0,
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
-        flag_reason,
+            .map(str::to_owned),
+        now: now(),
     };
-    match state.store.insert(stored).await {
-        Ok(InsertOutcome::Inserted(id)) => {
-            tracing::info!(comment_id = id, section = %slug, status = %status, "comment stored");
-            if status == Status::Approved {
-                state.refresh_section(&slug).await;
-                return Ok(see_other(&format!("/guide/{slug}#comment-{id}")));
-            }
-            if status == Status::Pending {
-                state
-                    .comments
-                    .notifier
-                    .comment_waiting(crate::notify::Waiting {
-                        id,
-                        section_title: site
-                            .guide
-                            .section(&slug)
-                            .map(|s| s.title.clone())
-                            .unwrap_or_default(),
-                        author: author_for_notice,
-                        flag_reason: flag_for_notice,
-                    });
-            }
-            let token = state.comments.preview.token(id, now());
-            Ok(see_other(&format!(
-                "/guide/{slug}?pending={token}#comment-{id}"
-            )))
+    let outcome = state
+        .comments
+        .submit(state.store.as_ref(), &state, submission)
+        .await?;
+    match outcome {
+        Submitted::Stored {
+            id,
+            preview_token: None,
+            ..
+        } => Ok(see_other(&format!("/guide/{slug}#comment-{id}"))),
+        Submitted::Stored {
+            id,
+            preview_token: Some(token),
+            ..
+        } => Ok(see_other(&format!(
+            "/guide/{slug}?pending={token}#comment-{id}"
+        ))),
+        Submitted::TooFast { wait_secs } => {
+            let message = format!(
+                "You are sending comments too quickly. Please wait {wait_secs} seconds, then post again: your text is kept below."
+            );
+            let response = rerender(
+                &site,
+                &slug,
+                values,
+                Vec::new(),
+                Some(message),
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            Ok(with_retry_after(response, wait_secs))
         }
-        Ok(InsertOutcome::Duplicate) => {
+        Submitted::Duplicate => {
             let message = "You have already posted this comment here, so it was not sent again. \
                            If it is waiting for moderation, it will appear once approved.";
             rerender(
@@ -252,11 +205,10 @@ pub async fn submit_comment(
                 StatusCode::CONFLICT,
             )
         }
-        Err(StoreError::Unavailable(cause)) => {
-            tracing::error!(cause = %cause, "comment not stored: database unavailable");
+        Submitted::Unavailable => {
             let message = "Sorry, we could not save your comment just now. Your text is kept below: \
                            please try again in a few minutes.";
-            let mut response = rerender(
+            let response = rerender(
                 &site,
                 &slug,
                 values,
@@ -264,13 +216,19 @@ pub async fn submit_comment(
                 Some(message.into()),
                 StatusCode::SERVICE_UNAVAILABLE,
             )?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-            Ok(response)
+            Ok(with_retry_after(
+                response,
+                crate::web::RETRY_UNAVAILABLE_SECS,
+            ))
         }
-        Err(StoreError::Other(err)) => Err(AppError::Internal(err.context("storing a comment"))),
     }
+}
+
+fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// Replies go one level deep, under an approved comment of the same section.
@@ -313,7 +271,7 @@ fn rerender(
 
 fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -> Result<Response> {
     let html = site.render_section(slug, extras)?;
-    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    Ok(HtmlPage::new(status, html).into_response())
 }
 
 fn see_other(location: &str) -> Response {
@@ -322,8 +280,4 @@ fn see_other(location: &str) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-fn store_failure(err: StoreError) -> AppError {
-    AppError::Internal(anyhow::Error::new(err))
 }

@@ -1,11 +1,10 @@
 //! `GET /search?q=`: ranked results over the guide, rendered per request.
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::state::AppState;
-use crate::web::{AppError, Result};
+use crate::web::{AppError, HtmlPage, Result};
 
 /// Queries are cut to this many characters; nobody needs more to find a page.
 const MAX_QUERY_CHARS: usize = 200;
@@ -21,10 +20,11 @@ pub async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<Response> {
     let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let hits = state.site().guide.search.search(&query);
-    let html = state
-        .site()
+    // One snapshot for the whole request: a reload meanwhile cannot mix versions.
+    let site = state.site();
+    let hits = site.guide.search.search(&query);
+    let html = site
         .render_search(&query, &hits)
         .map_err(|err| AppError::Internal(anyhow::anyhow!("rendering search results: {err}")))?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    Ok(HtmlPage::ok(html).into_response())
 }

@@ -17,6 +17,9 @@ pub enum AppError {
     /// 409: a moderation action that does not fit the comment's state.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 503 with `Retry-After`: the database cannot answer just now (full, locked, down).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// 429 with `Retry-After`: too many attempts.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64, message: String },
@@ -74,6 +77,30 @@ impl IntoResponse for AppError {
                 message_page("Too many attempts", &message),
             )
                 .into_response(),
+            AppError::Unavailable(cause) => {
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [
+                        (
+                            axum::http::header::CONTENT_TYPE,
+                            "text/html; charset=utf-8".to_owned(),
+                        ),
+                        (
+                            axum::http::header::RETRY_AFTER,
+                            RETRY_UNAVAILABLE_SECS.to_string(),
+                        ),
+                    ],
+                    message_page(
+                        "Please try again in a minute",
+                        "The site cannot reach its database just now. Nothing you sent was lost or half-done: please try again in a minute.",
+                    ),
+                )
+                    .into_response();
+                response
+                    .extensions_mut()
+                    .insert(InternalCause(std::sync::Arc::new(cause)));
+                response
+            }
             AppError::BadRequest(message) => (
                 StatusCode::BAD_REQUEST,
                 [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -108,11 +135,19 @@ pub fn message_page(title: &str, message: &str) -> String {
     )
 }
 
+/// The one place store errors become responses: "unavailable" is 503 with `Retry-After`
+/// on every route, anything else a 500.
 impl From<crate::comments::StoreError> for AppError {
     fn from(err: crate::comments::StoreError) -> Self {
-        AppError::Internal(anyhow::Error::new(err))
+        match err {
+            crate::comments::StoreError::Unavailable(cause) => AppError::Unavailable(cause),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
     }
 }
+
+/// How long readers are asked to wait when the database is unavailable.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 60;
 
 /// A self-contained page: it must render even when templates or content are the problem.
 const INTERNAL_ERROR_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

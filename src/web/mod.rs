@@ -9,7 +9,7 @@ mod security;
 mod trace;
 
 pub use cached::{NO_CACHE, Precompressed, cached_response, encoded_response, etag_matches};
-pub use error::{AppError, ErrorPage, InternalCause, Result, message_page};
+pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Result, message_page};
 pub use error_pages::{not_found_response, render_error_pages};
 pub use html::{HtmlPage, render};
 pub use security::{CONTENT_SECURITY_POLICY, SecurityHeadersLayer};

@@ -1,0 +1,88 @@
+//! Moderation: actions on one comment or many, answers from the editorial team, and
+//! erasure on request. Each change is stored with its audit entry in one transaction, and
+//! each section whose public comments changed is re-rendered once. The admin routes and
+//! the command line share these.
+use super::Publisher;
+use super::{Action, ActionOutcome, NewAnswer, Store, StoreError};
+
+/// What an action did to each comment it was asked about, in order.
+#[derive(Debug, Default)]
+pub struct Moderated {
+    pub outcomes: Vec<(i64, ActionOutcome)>,
+}
+
+impl Moderated {
+    /// How many comments were changed.
+    pub fn done(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, ActionOutcome::Done { .. }))
+            .count()
+    }
+
+    /// How many were left as they were (gone, or in a state the action does not fit).
+    pub fn skipped(&self) -> usize {
+        self.outcomes.len() - self.done()
+    }
+}
+
+/// Applies `action` to each comment, as `moderator`, then re-renders each changed section
+/// once.
+pub async fn moderate(
+    store: &dyn Store,
+    pages: &dyn Publisher,
+    ids: &[i64],
+    action: Action,
+    moderator: &str,
+    now: i64,
+) -> Result<Moderated, StoreError> {
+    let mut moderated = Moderated::default();
+    let mut changed: Vec<String> = Vec::new();
+    for &id in ids {
+        let outcome = store.apply(id, action, moderator, now).await?;
+        if let ActionOutcome::Done {
+            section,
+            public_change,
+        } = &outcome
+        {
+            tracing::info!(comment_id = id, action = %action, moderator = %moderator, "moderated");
+            if *public_change && !changed.contains(section) {
+                changed.push(section.clone());
+            }
+        }
+        moderated.outcomes.push((id, outcome));
+    }
+    for section in &changed {
+        pages.section_changed(section).await;
+    }
+    Ok(moderated)
+}
+
+/// Publishes an answer from the editorial team under a comment. `None` when the comment is
+/// gone; otherwise the answer's id.
+pub async fn answer(
+    store: &dyn Store,
+    pages: &dyn Publisher,
+    answer: NewAnswer,
+) -> Result<Option<i64>, StoreError> {
+    let (parent, moderator) = (answer.parent_id, answer.moderator.clone());
+    let Some((answer_id, section)) = store.answer(answer).await? else {
+        return Ok(None);
+    };
+    tracing::info!(comment_id = parent, answer_id, moderator = %moderator, "answered");
+    pages.section_changed(&section).await;
+    Ok(Some(answer_id))
+}
+
+/// Deletes every comment with this email address (a data-protection request), recorded
+/// in the audit trail as done by `actor`. Returns how many were erased.
+pub async fn erase(
+    store: &dyn Store,
+    email: &str,
+    actor: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let erased = store.erase_email(email, actor, now).await?;
+    tracing::info!(erased, actor = %actor, "comments erased on request");
+    Ok(erased)
+}
