@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::Moderator;
 use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
 use crate::comments::{QueueFilter, Status};
+use crate::site::Layout;
 use crate::state::AppState;
 use crate::web::{AppError, HtmlPage, Result, render};
 
@@ -69,9 +70,11 @@ pub async fn show_queue(
     let guide = &site.guide;
     let today = crate::content::Day(time::OffsetDateTime::now_utc().date());
     let view = QueuePage {
-        site: &guide.site,
-        assets: &site.assets,
-        meta: admin_meta(&site.guide.site, "Moderation queue", "/admin"),
+        layout: Layout {
+            site: &guide.site,
+            assets: &site.assets,
+            meta: admin_meta(&site.guide.site, "Moderation queue", "/admin"),
+        },
         guide,
         username: &moderator.username,
         csrf: &moderator.csrf_token,
@@ -181,9 +184,11 @@ pub async fn render_comment(
         axum::http::StatusCode::OK
     };
     let view = CommentPage {
-        site: &guide.site,
-        assets: &site.assets,
-        meta: CommentPage::meta_for(guide, id),
+        layout: Layout {
+            site: &guide.site,
+            assets: &site.assets,
+            meta: CommentPage::meta_for(guide, id),
+        },
         username: &moderator.username,
         csrf: &moderator.csrf_token,
         item: AdminComment::new(comment, guide, &events),

@@ -4,7 +4,7 @@ use askama::Template;
 use crate::assets::Assets;
 use crate::comments::{Action, Comment, Event, Status};
 use crate::content::{Guide, SiteInfo, human_date};
-use crate::site::PageMeta;
+use crate::site::{Layout, PageMeta};
 
 /// A comment as a moderator sees it: everything, including the private fields.
 pub struct AdminComment {
@@ -92,9 +92,7 @@ pub fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
 #[derive(Template)]
 #[template(path = "admin/login.html")]
 pub struct LoginPage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub username: &'a str,
     pub error: Option<&'a str>,
 }
@@ -107,9 +105,11 @@ impl<'a> LoginPage<'a> {
         error: Option<&'a str>,
     ) -> Self {
         Self {
-            site: &guide.site,
-            assets,
-            meta: admin_meta(&guide.site, "Sign in", "/admin/login"),
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta: admin_meta(&guide.site, "Sign in", "/admin/login"),
+            },
             username,
             error,
         }
@@ -126,9 +126,7 @@ pub struct Tab {
 #[derive(Template)]
 #[template(path = "admin/queue.html")]
 pub struct QueuePage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub guide: &'a Guide,
     pub username: &'a str,
     pub csrf: &'a str,
@@ -183,9 +181,7 @@ fn encode(text: &str) -> String {
 #[derive(Template)]
 #[template(path = "admin/comment.html")]
 pub struct CommentPage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub username: &'a str,
     pub csrf: &'a str,
     pub item: AdminComment,

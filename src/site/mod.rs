@@ -22,7 +22,7 @@ pub use handle::{LoadError, SiteHandle, load_site};
 use views::{
     FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
 };
-pub use views::{PageMeta, ReplyTarget, SectionExtras};
+pub use views::{Layout, PageMeta, ReplyTarget, SectionExtras};
 
 /// A response body rendered ahead of time, in every encoding, each with a strong ETag.
 #[derive(Debug)]

@@ -9,6 +9,15 @@ use crate::assets::Assets;
 use crate::comments::CommentForm;
 use crate::content::{Guide, Heading, Page, SearchHit, Section, SiteInfo, split_at_structured};
 
+/// What the base layout needs on every page: the site's settings, its static files, and
+/// the facts of the page it wraps. Every page view holds one.
+#[derive(Debug, Clone)]
+pub struct Layout<'a> {
+    pub site: &'a SiteInfo,
+    pub assets: &'a Assets,
+    pub meta: PageMeta,
+}
+
 /// What the base layout needs to know about the page it wraps.
 #[derive(Debug, Clone)]
 pub struct PageMeta {
@@ -106,9 +115,7 @@ impl<'a> SectionBody<'a> {
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub guide: &'a Guide,
     counts: &'a HashMap<String, usize>,
 }
@@ -120,9 +127,11 @@ impl<'a> HomePage<'a> {
             .with_image(&guide.site, assets);
         meta.json_ld = Some(json_ld::home(guide));
         Self {
-            site: &guide.site,
-            assets,
-            meta,
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta,
+            },
             guide,
             counts,
         }
@@ -157,9 +166,7 @@ pub struct SectionExtras {
 #[derive(Template)]
 #[template(path = "section.html")]
 pub struct SectionPage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub section: &'a Section,
     pub body: SectionBody<'a>,
     pub toc: Vec<Heading>,
@@ -182,8 +189,8 @@ impl<'a> SectionPage<'a> {
     ) -> Self {
         let section = &guide.sections[index];
         let mut page = Self::build(guide, assets, section, threads, extras);
-        page.meta.og_type = "article";
-        page.meta.json_ld = Some(json_ld::section(guide, section));
+        page.layout.meta.og_type = "article";
+        page.layout.meta.json_ld = Some(json_ld::section(guide, section));
         page.position = index + 1;
         page.prev = index.checked_sub(1).map(|i| &guide.sections[i]);
         page.next = guide.sections.get(index + 1);
@@ -199,7 +206,7 @@ impl<'a> SectionPage<'a> {
         extras: &'a SectionExtras,
     ) -> Self {
         let mut page = Self::build(guide, assets, section, &[], extras);
-        page.meta.noindex = true;
+        page.layout.meta.noindex = true;
         page
     }
 
@@ -212,15 +219,17 @@ impl<'a> SectionPage<'a> {
         extras: &'a SectionExtras,
     ) -> Self {
         Self {
-            site: &guide.site,
-            assets,
-            meta: PageMeta::new(
-                &guide.site,
-                &section.title,
-                &section.description,
-                &section.path(),
-            )
-            .with_image(&guide.site, assets),
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta: PageMeta::new(
+                    &guide.site,
+                    &section.title,
+                    &section.description,
+                    &section.path(),
+                )
+                .with_image(&guide.site, assets),
+            },
             section,
             body: SectionBody::standalone(section),
             toc: section.toc(),
@@ -251,19 +260,19 @@ impl<'a> SectionPage<'a> {
 #[derive(Template)]
 #[template(path = "page.html")]
 pub struct StandalonePage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub page: &'a Page,
 }
 
 impl<'a> StandalonePage<'a> {
     pub fn new(guide: &'a Guide, assets: &'a Assets, page: &'a Page) -> Self {
         Self {
-            site: &guide.site,
-            assets,
-            meta: PageMeta::new(&guide.site, &page.title, &page.description, &page.path())
-                .with_image(&guide.site, assets),
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta: PageMeta::new(&guide.site, &page.title, &page.description, &page.path())
+                    .with_image(&guide.site, assets),
+            },
             page,
         }
     }
@@ -272,9 +281,7 @@ impl<'a> StandalonePage<'a> {
 #[derive(Template)]
 #[template(path = "guide.html")]
 pub struct GuidePage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub guide: &'a Guide,
     pub bodies: Vec<SectionBody<'a>>,
 }
@@ -286,10 +293,12 @@ impl<'a> GuidePage<'a> {
             guide.site.title
         );
         Self {
-            site: &guide.site,
-            assets,
-            meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide")
-                .with_image(&guide.site, assets),
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide")
+                    .with_image(&guide.site, assets),
+            },
             guide,
             bodies: guide.sections.iter().map(SectionBody::combined).collect(),
         }
@@ -299,9 +308,7 @@ impl<'a> GuidePage<'a> {
 #[derive(Template)]
 #[template(path = "search.html")]
 pub struct SearchPage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub query: &'a str,
     pub hits: &'a [SearchHit],
 }
@@ -326,9 +333,11 @@ impl<'a> SearchPage<'a> {
         );
         meta.noindex = true;
         Self {
-            site: &guide.site,
-            assets,
-            meta,
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta,
+            },
             query,
             hits,
         }
@@ -338,9 +347,7 @@ impl<'a> SearchPage<'a> {
 #[derive(Template)]
 #[template(path = "errors/404.html")]
 pub struct NotFoundPage<'a> {
-    pub site: &'a SiteInfo,
-    pub assets: &'a Assets,
-    pub meta: PageMeta,
+    pub layout: Layout<'a>,
     pub guide: &'a Guide,
 }
 
@@ -355,9 +362,11 @@ impl<'a> NotFoundPage<'a> {
         meta.noindex = true;
         meta.canonical = None;
         Self {
-            site: &guide.site,
-            assets,
-            meta,
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta,
+            },
             guide,
         }
     }

@@ -4,15 +4,17 @@ use std::sync::LazyLock;
 
 use reqwest::header::HeaderMap;
 use smp_guide::app::Application;
-use smp_guide::state::AppState;
 use smp_guide::config::Config;
+use smp_guide::state::AppState;
 use tempfile::TempDir;
 
 /// Logs stay quiet unless `TEST_LOG` is set.
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var_os("TEST_LOG").is_some() {
         // Logs are written until the test process exits.
-        std::mem::forget(smp_guide::telemetry::init(smp_guide::telemetry::LogFormat::Text));
+        std::mem::forget(smp_guide::telemetry::init(
+            smp_guide::telemetry::LogFormat::Text,
+        ));
     }
 });
 
