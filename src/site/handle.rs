@@ -14,6 +14,15 @@ use crate::content::{self, Problem};
 pub struct SiteHandle {
     current: RwLock<Arc<Site>>,
     problems: RwLock<Vec<Problem>>,
+    reloads: tokio::sync::watch::Sender<Reloads>,
+}
+
+/// How many reloads went live and how many were refused so far, for whoever waits for
+/// the next one (tests, and an editor's preview) instead of polling with a clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reloads {
+    pub live: u64,
+    pub refused: u64,
 }
 
 impl SiteHandle {
@@ -24,7 +33,13 @@ impl SiteHandle {
         Self {
             current: RwLock::new(site),
             problems: RwLock::new(Vec::new()),
+            reloads: tokio::sync::watch::Sender::new(Reloads::default()),
         }
+    }
+
+    /// Follows reloads: the receiver sees the counts change after each one.
+    pub fn watch_reloads(&self) -> tokio::sync::watch::Receiver<Reloads> {
+        self.reloads.subscribe()
     }
 
     pub fn current(&self) -> Arc<Site> {
@@ -38,6 +53,7 @@ impl SiteHandle {
         site.compress_in_background();
         *self.current.write().expect("site lock") = site;
         self.problems.write().expect("problem lock").clear();
+        self.reloads.send_modify(|r| r.live += 1);
     }
 
     /// Problems that keep the last edit from going live (shown to moderators).
@@ -45,8 +61,10 @@ impl SiteHandle {
         self.problems.read().expect("problem lock").clone()
     }
 
+    /// Records a refused reload: readers keep the last good site.
     pub fn set_problems(&self, problems: Vec<Problem>) {
         *self.problems.write().expect("problem lock") = problems;
+        self.reloads.send_modify(|r| r.refused += 1);
     }
 }
 

@@ -18,7 +18,7 @@ use crate::comments::{Comment, CommentStore};
 use crate::content::{Guide, SearchHit};
 use crate::paths;
 pub use comments::PublicComment;
-pub use handle::{LoadError, SiteHandle, load_site};
+pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{
     FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
 };

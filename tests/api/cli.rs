@@ -3,7 +3,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{copy_dir, repo_path};
+use crate::helpers::{FIXTURE_GUIDE, copy_dir, repo_path};
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smp-guide"));
@@ -30,7 +30,7 @@ fn binary() -> Command {
 
 fn broken_content() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo_path("content"), dir.path());
+    copy_dir(&repo_path(FIXTURE_GUIDE), dir.path());
     let risks = dir.path().join("guide/risks.md");
     let text =
         std::fs::read_to_string(&risks)
@@ -44,10 +44,21 @@ fn broken_content() -> tempfile::TempDir {
 #[test]
 fn check_accepts_the_shipped_content() {
     let output = binary().arg("check").output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    // Readers act on this guide: every section is sourced and reads as plain English.
+    for worry in ["source", "reading ease is", "citation"] {
+        assert!(
+            !stdout
+                .lines()
+                .any(|l| l.contains("warning:") && l.contains(worry)),
+            "{stdout}"
+        );
+    }
+    assert_eq!(
+        stdout.matches(": reading ease ").count(),
+        7,
+        "every section's score is printed: {stdout}"
     );
 }
 
@@ -157,6 +168,23 @@ impl Server {
             }
             assert!(Instant::now() < deadline, "the server did not stop in time");
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Reads the server's log until a line holds `needle` (an event, not a guess at timing);
+    /// returns every line read, that one last.
+    fn wait_for_log(&self, needle: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self
+                .log
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("the server never logged {needle:?}: {lines:#?}"));
+            let found = line.contains(needle);
+            lines.push(line);
+            if found {
+                return lines;
+            }
         }
     }
 
@@ -574,7 +602,7 @@ async fn a_commenter_data_can_be_exported_and_erased_by_email() {
 fn sighup_reloads_content_when_file_watching_is_off() {
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
-    copy_dir(&repo_path("content"), &content);
+    copy_dir(&repo_path(FIXTURE_GUIDE), &content);
     let config = dir.path().join("smp.toml");
     std::fs::write(&config, "watch_content = false\n").unwrap();
     let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());
@@ -601,23 +629,25 @@ fn sighup_reloads_content_when_file_watching_is_off() {
         text.replacen("title = \"", "title = \"Reloaded by SIGHUP: ", 1),
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
-    assert!(
-        !page("/guide/risks").contains("Reloaded by SIGHUP"),
-        "no watching, no reload"
-    );
+    // No file watching: the edit alone reloads nothing; the first reload follows SIGHUP.
+    assert!(!page("/guide/risks").contains("Reloaded by SIGHUP"));
     server.signal("HUP");
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !page("/guide/risks").contains("Reloaded by SIGHUP") {
-        assert!(Instant::now() < deadline, "SIGHUP did not reload");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let lines = server.wait_for_log("content reloaded");
+    let hup = lines
+        .iter()
+        .position(|l| l.contains("SIGHUP: reloading content"))
+        .expect("the server logs the SIGHUP");
+    assert!(
+        !lines[..hup].iter().any(|l| l.contains("content reloaded")),
+        "no reload before the signal: {lines:#?}"
+    );
+    assert!(page("/guide/risks").contains("Reloaded by SIGHUP"));
 }
 
 #[test]
 fn check_prints_warnings_but_passes() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo_path("content"), dir.path());
+    copy_dir(&repo_path(FIXTURE_GUIDE), dir.path());
     let faq = dir.path().join("guide/faq.md");
     let text = std::fs::read_to_string(&faq).unwrap();
     let text = text
@@ -696,7 +726,9 @@ fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0()
         })
         .collect();
 
-    // A comment whose body is still arriving when SIGTERM comes.
+    // A comment whose body is still on its way when SIGTERM comes. `Expect: 100-continue`
+    // makes the server say when the handler starts reading the body, so the test knows the
+    // request is in flight without guessing at timing.
     let body = "comment=Sent+across+the+shutdown&author=Slow&email=slow%40example.com";
     let mut upload = std::net::TcpStream::connect(&address).unwrap();
     upload
@@ -704,19 +736,32 @@ fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0()
         .unwrap();
     write!(
         upload,
-        "POST /guide/risks/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        "POST /guide/risks/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         body.len(),
-        &body[..10]
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let mut interim = Vec::new();
+    while !interim.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            upload.read(&mut byte).unwrap(),
+            1,
+            "the server answers 100 Continue"
+        );
+        interim.push(byte[0]);
+    }
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
     server.signal("TERM");
-    std::thread::sleep(Duration::from_millis(300));
+    server.wait_for_log("shutting down");
     assert!(
         std::net::TcpStream::connect(&address).is_err(),
         "new connections are refused once stopping"
     );
-    upload.write_all(&body.as_bytes()[10..]).unwrap();
+    upload.write_all(body.as_bytes()).unwrap();
     let mut response = vec![0u8; 128];
     let n = upload.read(&mut response).unwrap();
     let response = String::from_utf8_lossy(&response[..n]);

@@ -37,7 +37,13 @@ pub struct TestApp {
     pub _dir: TempDir,
 }
 
-/// Starts the real application on `127.0.0.1:0` with a copy of the shipped content.
+/// The small guide the integration tests run on: the shipped content's shape (every
+/// section, page, callout kind and structured part) with shorter text, kept here so that
+/// an editor's change to `content/` never breaks a Rust test. The shipped content has
+/// its own test: it loads and passes `check` (`cli::check_accepts_the_shipped_content`).
+pub const FIXTURE_GUIDE: &str = "tests/fixtures/guide";
+
+/// Starts the real application on `127.0.0.1:0` with a copy of the fixture guide.
 ///
 /// The server uses a new SQLite file, or, with `SMP_TEST_DATABASE=postgres`, a new database
 /// on the tests' PostgreSQL server: `.ci/run` runs the HTTP suites a second time that way.
@@ -50,7 +56,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     LazyLock::force(&TRACING);
     let dir = tempfile::tempdir().expect("temp dir");
     let content = dir.path().join("content");
-    copy_dir(&repo_path("content"), &content);
+    copy_dir(&repo_path(FIXTURE_GUIDE), &content);
     let db_path = dir.path().join("test.db");
     let content_dir = content.clone();
     let database = if std::env::var("SMP_TEST_DATABASE").is_ok_and(|db| db == "postgres") {
