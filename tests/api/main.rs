@@ -1,5 +1,6 @@
 //! Integration tests: every test talks to a real server on a loopback port.
 mod admin;
+mod architecture;
 mod browser;
 mod cli;
 mod comments;
