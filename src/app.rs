@@ -107,14 +107,18 @@ pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site
     let (content_dir, static_dir) = (config.content_dir.clone(), config.static_dir.clone());
     // Reading and parsing files blocks: keep it off the async worker threads.
     let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
-        let assets = Assets::load(&static_dir)?;
+        let assets = Assets::load_or_embedded(static_dir.as_deref())?;
+        crate::config::require_folder(&content_dir, "content", "--content DIR")?;
         let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
         Ok((guide, assets))
     })
     .await
     .map_err(|e| LoadError::Other(e.into()))?;
     let (mut guide, assets) = loaded?;
-    if let Some(base_url) = &config.base_url {
+    // The configured base URL wins over site.toml's; without either, the listen address.
+    if let Some(base_url) = config.base_url.as_ref().or(config.listen_url.as_ref())
+        && (config.base_url.is_some() || guide.site.base_url.is_empty())
+    {
         guide.site.base_url = base_url.trim_end_matches('/').to_owned();
     }
     let approved = store
@@ -141,14 +145,26 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
+        // Bound first, so that the real port is known to pages that need a base URL.
+        let listener = TcpListener::bind(config.addr).await.with_context(|| {
+            format!(
+                "cannot listen on {} (set it with --addr HOST:PORT)",
+                config.addr
+            )
+        })?;
+        config.listen_url = Some(crate::config::listen_url(listener.local_addr()?));
         // A running server holds this lock so that `db restore` cannot pull the file away.
         let server_lock = match comments::database_path(&config.database) {
             Some(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!(
+                            "cannot create the database folder {} (set the database with --database URL)",
+                            dir.display()
+                        )
+                    })?;
                 }
                 Some(comments::ServerLock::acquire(&path)?)
             }
@@ -160,6 +176,10 @@ impl Application {
             "database ready"
         );
         let site = load_site(&config, store.as_ref()).await?;
+        log_base_url(&config, &site.guide.site.base_url);
+        if let Some(dir) = &config.static_dir {
+            tracing::info!("static files from {} (reloaded on change)", dir.display());
+        }
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),
             spam: SpamRules::new(&config.comments),
@@ -187,9 +207,6 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content loaded"
         );
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.addr))?;
         let config = Arc::new(config);
         let state = AppState {
             sites: Arc::new(SiteHandle::new(site)),
@@ -245,6 +262,20 @@ impl Application {
         reloading.abort();
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Says where canonical links, feeds and the sitemap point, and why.
+fn log_base_url(config: &Config, base_url: &str) {
+    if config.base_url.is_some() {
+        tracing::info!("base URL {base_url} (from the configuration)");
+    } else if config.listen_url.as_deref() == Some(base_url) {
+        tracing::info!(
+            "no base URL configured: links, feeds and the sitemap use {base_url}, the listen \
+             address; set the public address with --base-url URL (or base_url in site.toml)"
+        );
+    } else {
+        tracing::info!("base URL {base_url} (from site.toml)");
     }
 }
 

@@ -161,7 +161,8 @@ pub struct ServeArgs {
     /// Public base URL for canonical links and feeds (overrides site.toml).
     #[arg(long, env = "SMP_GUIDE_BASE_URL")]
     pub base_url: Option<String>,
-    /// Folder of CSS, images and the favicon.
+    /// Folder of CSS, images and the favicon, reloaded on change (for designers); without
+    /// it the files built into the program are served.
     #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
     pub static_dir: Option<PathBuf>,
 }
@@ -171,9 +172,10 @@ pub struct CheckArgs {
     /// Folder holding site.toml, home.md and guide/*.md.
     #[arg(long, env = "SMP_GUIDE_CONTENT", default_value = "content")]
     pub content: PathBuf,
-    /// Folder of static files that Markdown may reference.
-    #[arg(long = "static", env = "SMP_GUIDE_STATIC", default_value = "static")]
-    pub static_dir: PathBuf,
+    /// Folder of static files that Markdown may reference; without it, the files built
+    /// into the program.
+    #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
+    pub static_dir: Option<PathBuf>,
 }
 
 /// `smp-guide serve`: load config and content, then serve until SIGINT or SIGTERM.
@@ -226,13 +228,17 @@ pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
 
 /// `smp-guide check`: report every content problem as `PATH:LINE: message`.
 pub fn check(args: CheckArgs) -> ExitCode {
-    let assets = match crate::assets::Assets::load(&args.static_dir) {
+    let assets = match crate::assets::Assets::load_or_embedded(args.static_dir.as_deref()) {
         Ok(assets) => assets,
         Err(err) => {
-            eprintln!("{err:#}");
+            eprintln!("smp-guide: {err:#}");
             return ExitCode::FAILURE;
         }
     };
+    if let Err(err) = crate::config::require_folder(&args.content, "content", "--content DIR") {
+        eprintln!("smp-guide: {err:#}");
+        return ExitCode::FAILURE;
+    }
     match content::load(&args.content, &assets) {
         Ok(guide) => {
             for warning in &guide.warnings {

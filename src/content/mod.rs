@@ -67,7 +67,8 @@ impl Guide {
 pub struct SiteInfo {
     pub title: String,
     pub description: String,
-    /// Absolute, without a trailing slash.
+    /// Absolute, without a trailing slash; empty until the server fills in its own
+    /// address (`site.toml` may leave it out).
     pub base_url: String,
     pub language: String,
     pub byline: String,
@@ -80,6 +81,30 @@ pub struct SiteInfo {
     pub nav: Vec<NavLink>,
     /// The pages beyond the guide, in order, for every footer.
     pub footer: Vec<NavLink>,
+}
+
+impl SiteInfo {
+    /// The `aria-current` value of the menu link to `url` on the page at `path`: `page`
+    /// for the page itself; `true` for the link to the part of the site the page sits in
+    /// (`/guide` on `/guide/risks`), when no menu link names the page itself.
+    pub fn nav_current(&self, path: &str, url: &str) -> Option<&'static str> {
+        if url == path {
+            return Some("page");
+        }
+        let inside = |url: &str| {
+            url != "/"
+                && path
+                    .strip_prefix(url.trim_end_matches('/'))
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let exact = self.nav.iter().any(|link| link.url == path);
+        let deepest = self
+            .nav
+            .iter()
+            .filter(|link| inside(&link.url))
+            .max_by_key(|link| link.url.len());
+        (!exact && inside(url) && deepest.is_some_and(|link| link.url == url)).then_some("true")
+    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -55,3 +55,33 @@ async fn traversal_attempts_never_leave_the_static_folder() {
         assert!(!body.contains("[package]"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn svg_files_name_their_charset_and_may_style_themselves_but_run_nothing() {
+    let app = spawn_app().await;
+    let response = app.get("/static/img/follicle-dots.svg").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "image/svg+xml; charset=utf-8"
+    );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    assert!(policy.contains("style-src 'unsafe-inline'"), "{policy}");
+    assert!(!policy.contains("script"), "{policy}");
+}
+
+#[tokio::test]
+async fn without_a_static_folder_the_built_in_files_are_served() {
+    let app = crate::helpers::spawn_app_with(|config| config.static_dir = None).await;
+    let html = app.get_html("/").await;
+    let css = attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
+    let response = app.get(&css).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let served = response.bytes().await.unwrap();
+    let on_disk = std::fs::read(crate::helpers::repo_path("static/style.css")).unwrap();
+    assert_eq!(served.as_ref(), on_disk.as_slice());
+}
