@@ -98,33 +98,39 @@ def points(w, h, n, seed, margin=6):
             pts.append((px, py, rnd.random()))
     return pts
 
-def patch(x, y, w, h, skin, kind, seed, clip_id):
-    out = [f'  <clipPath id="{clip_id}"><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="16"/></clipPath>',
-           f'  <g clip-path="url(#{clip_id})">',
-           f'    <rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{skin}"/>']
-    pts = points(w, h, int(w*h/60), seed)
+def patch(x, y, w, h, skin, kind, seed, clip_id, tile=(64, 64)):
+    """A rounded patch of scalp: skin, then hair stubble or pigment dots from one seeded,
+    jittered tile (a <pattern>), repeated; a tile keeps the file small, and so fast to
+    compress when the server starts."""
+    tw, th = tile
+    # Marks near an edge are drawn again one tile over, so that the tiles join without seams.
+    pts = [(px + dx, py + dy, r) for px, py, r in points(tw, th, int(tw * th / 60), seed)
+           for dx in (-tw, 0, tw) for dy in (-th, 0, th)
+           if -8 <= px + dx <= tw + 8 and -8 <= py + dy <= th + 8]
     if kind == "stubble":
         d = []
         for px, py, r in pts:
             ang = math.radians(-60 + r*25)
             L = 4.5 + r*2
-            d.append(f"M{x+px:.1f} {y+py:.1f}l{L*math.cos(ang):.1f} {L*math.sin(ang):.1f}")
-        out.append(f'    <path d="{"".join(d)}" stroke="{INK}" stroke-width="1.9" stroke-linecap="round"/>')
+            d.append(f"M{px:.0f} {py:.0f}l{L*math.cos(ang):.1f} {L*math.sin(ang):.1f}")
+        mark = f'<path d="{"".join(d)}" stroke="{INK}" stroke-width="1.9" stroke-linecap="round"/>'
     else:
-        rad, op, color = {"dots": (1.7, 1, INK), "sharp": (1.7, 1, INK), "faded": (2.3, 0.42, "#3b2c26")}[kind]
-        g = [f'    <g fill="{color}" fill-opacity="{op}">']
-        for px, py, r in pts:
-            g.append(f'<circle cx="{x+px:.1f}" cy="{y+py:.1f}" r="{rad + r*0.3:.1f}"/>')
-        out.append("".join(g) + "</g>")
-    out.append('  </g>')
-    out.append(f'  <rect class="frame" x="{x}" y="{y}" width="{w}" height="{h}" rx="16" stroke-width="2"/>')
-    return out
+        # Each dot is a zero-length round-capped stroke: a quarter of the bytes of a <circle>.
+        width, op, color = {"dots": (3.6, 1, INK), "sharp": (3.6, 1, INK), "faded": (4.8, 0.42, "#3b2c26")}[kind]
+        d = "".join(f"M{px:.0f} {py:.0f}h0" for px, py, r in pts)
+        mark = f'<path d="{d}" stroke="{color}" stroke-opacity="{op}" stroke-width="{width}" stroke-linecap="round"/>'
+    return [
+        f'  <pattern id="{clip_id}-marks" width="{tw}" height="{th}" patternUnits="userSpaceOnUse" x="{x}" y="{y}">{mark}</pattern>',
+        f'  <rect x="{x}" y="{y}" width="{w}" height="{h}" rx="16" fill="{skin}"/>',
+        f'  <rect x="{x}" y="{y}" width="{w}" height="{h}" rx="16" fill="url(#{clip_id}-marks)"/>',
+        f'  <rect class="frame" x="{x}" y="{y}" width="{w}" height="{h}" rx="16" stroke-width="2"/>',
+    ]
 
 def follicles():
     W, H = 460, 262
     out = []
-    out += patch(16, 16, 196, 150, SKIN_LIGHT, "stubble", 7, "left")
-    out += patch(248, 16, 196, 150, SKIN_LIGHT, "dots", 7, "right")
+    out += patch(16, 16, 196, 150, SKIN_LIGHT, "stubble", 7, "left", (98, 75))
+    out += patch(248, 16, 196, 150, SKIN_LIGHT, "dots", 7, "right", (98, 75))
     out.append('  <path class="line" d="M218 91h20" stroke-width="3" stroke-linecap="round"/>')
     out.append('  <path class="line" d="M231 84l8 7-8 7" fill="none" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>')
     for cx, a, b, c in [(114, "Short stubble", "hairs cut close", "to the skin"), (346, "SMP dots", "tiny dots of ink in", "a similar pattern")]:

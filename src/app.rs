@@ -271,8 +271,8 @@ fn log_base_url(config: &Config, base_url: &str) {
         tracing::info!("base URL {base_url} (from the configuration)");
     } else if config.listen_url.as_deref() == Some(base_url) {
         tracing::info!(
-            "no base URL configured: links, feeds and the sitemap use {base_url}, the listen \
-             address; set the public address with --base-url URL (or base_url in site.toml)"
+            "no base URL configured: links, feeds and the sitemap use the listen address \
+             {base_url} (set the public address with --base-url URL or base_url in site.toml)"
         );
     } else {
         tracing::info!("base URL {base_url} (from site.toml)");

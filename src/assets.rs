@@ -4,6 +4,7 @@
 //! `build.rs`); `--static DIR` reads a folder instead, reloaded when its files change.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -43,22 +44,26 @@ mod embedded {
 }
 
 impl Assets {
-    /// The static files from `dir` when one is configured (`--static DIR`), otherwise
-    /// the ones built into the binary.
-    pub fn load_or_embedded(dir: Option<&Path>) -> anyhow::Result<Self> {
+    /// The static files from `dir` when one is configured (`--static DIR`), read afresh
+    /// (designers' edits show on the next reload), otherwise the ones built into the binary.
+    pub fn load_or_embedded(dir: Option<&Path>) -> anyhow::Result<Arc<Self>> {
         match dir {
-            Some(dir) => Self::load(dir),
+            Some(dir) => Self::load(dir).map(Arc::new),
             None => Ok(Self::embedded()),
         }
     }
 
-    /// The `static/` folder as it was when the binary was built.
-    pub fn embedded() -> Self {
-        let mut assets = Assets::default();
-        for (name, bytes) in embedded::FILES {
-            assets.insert((*name).to_owned(), bytes.to_vec());
-        }
-        assets
+    /// The `static/` folder as it was when the binary was built. Fingerprinted and
+    /// compressed once per process: content reloads reuse them.
+    pub fn embedded() -> Arc<Self> {
+        static EMBEDDED: LazyLock<Arc<Assets>> = LazyLock::new(|| {
+            let mut assets = Assets::default();
+            for (name, bytes) in embedded::FILES {
+                assets.insert((*name).to_owned(), bytes.to_vec());
+            }
+            Arc::new(assets)
+        });
+        EMBEDDED.clone()
     }
 
     /// Reads every file below `dir` (hidden files are skipped).
