@@ -290,3 +290,48 @@ fn count_headings(html: &str) -> usize {
         .filter(|(i, _)| matches!(html.as_bytes().get(i + 2), Some(b'2'..=b'6')))
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(nav: &[&str]) -> SiteInfo {
+        SiteInfo {
+            title: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            language: "en".into(),
+            byline: String::new(),
+            disclaimer: String::new(),
+            urgent_advice: None,
+            review_note: None,
+            nav: nav
+                .iter()
+                .map(|url| NavLink {
+                    label: (*url).to_owned(),
+                    url: (*url).to_owned(),
+                })
+                .collect(),
+            footer: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_menu_marks_the_page_or_the_part_of_the_site_it_is_in() {
+        let site = site(&["/", "/guide", "/guide/faq", "/search"]);
+        let cases = [
+            ("/", "/", Some("page")),
+            ("/", "/guide", None),
+            ("/guide", "/guide", Some("page")),
+            ("/guide/faq", "/guide/faq", Some("page")),
+            ("/guide/faq", "/guide", None),
+            ("/guide/risks", "/guide", Some("true")),
+            ("/guide/risks", "/", None),
+            ("/guidebook", "/guide", None),
+            ("/about", "/", None),
+        ];
+        for (path, url, expected) in cases {
+            assert_eq!(site.nav_current(path, url), expected, "{path} {url}");
+        }
+    }
+}
