@@ -413,6 +413,7 @@ test('labels inside the illustrations are at least 12 px as drawn, at both width
       const labels = await page.evaluate(async () => {
         const found = [];
         for (const img of document.querySelectorAll('main figure img[src$=".svg"]')) {
+          img.scrollIntoView(); // laid out even inside a part of /guide the browser skips off screen
           const svg = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml').documentElement;
           // Rendered size = font size in SVG units x (rendered width / viewBox width).
           const viewBox = svg.getAttribute('viewBox').trim().split(/[\s,]+/).map(Number);
