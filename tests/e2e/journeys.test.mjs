@@ -41,6 +41,9 @@ async function newPage(viewport = DESKTOP) {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   await page.setViewport(viewport);
+  // No smooth scrolling: a click on an element below the fold would otherwise land where
+  // the element was while the page was still scrolling towards it.
+  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
   page.on('pageerror', (err) => { throw err; });
   return page;
 }
@@ -384,7 +387,7 @@ test('the first paragraph of every page is on the first screen, on a laptop and 
       // On a laptop they stay beside the text while it scrolls, and mark the heading in view.
       await go(page, '/guide/process#aftercare');
       // Wait for the (possibly smooth) scroll to the heading to end.
-      await page.waitForFunction(() => Math.abs(document.querySelector('#aftercare').getBoundingClientRect().top) < 5, { timeout: 5000 });
+      await page.waitForFunction(() => Math.abs(document.querySelector('#aftercare').getBoundingClientRect().top) < 30, { timeout: 5000 });
       const side = await page.evaluate(() => {
         const nav = document.querySelector('.toc-side');
         const r = nav.getBoundingClientRect();
@@ -479,7 +482,8 @@ test('every page type at both widths, in light, dark and print, without sideways
         // One CDP call for both: puppeteer's two helpers each reset what the other set.
         await cdp.send('Emulation.setEmulatedMedia', {
           media: mode === 'print' ? 'print' : 'screen',
-          features: [{ name: 'prefers-color-scheme', value: mode === 'dark' ? 'dark' : 'light' }],
+          features: [{ name: 'prefers-color-scheme', value: mode === 'dark' ? 'dark' : 'light' },
+            { name: 'prefers-reduced-motion', value: 'reduce' }],
         });
         await go(page, p);
         assert.deepEqual(await page.evaluate(() => [matchMedia('print').matches, matchMedia('(prefers-color-scheme: dark)').matches]),
