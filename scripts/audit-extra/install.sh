@@ -21,7 +21,11 @@ if [ "$(cat "$DIR/.lock.sha256" 2>/dev/null)" != "$SUM" ]; then
   cp "$HERE/package.json" "$HERE/package-lock.json" "$DIR/"
   (cd "$DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   log "pip install into $DIR/py"
-  python3 -m venv "$DIR/py"
+  if ! python3 -m venv "$DIR/py" >/dev/null 2>&1; then
+    # Debian's own python3 keeps venv in a package of its own.
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$DIR/py"
+  fi
   "$DIR/py/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
   printf '%s\n' "$SUM" >"$DIR/.lock.sha256"
 fi
