@@ -101,7 +101,7 @@ struct Server {
     child: std::process::Child,
     address: String,
     log: std::sync::mpsc::Receiver<String>,
-    /// The log lines up to the one that named the address.
+    /// The log lines up to the one that says where it listens.
     startup: Vec<String>,
 }
 
@@ -134,7 +134,12 @@ impl Server {
                 .recv_timeout(deadline - Instant::now())
                 .expect("the server logs its address");
             startup.push(line.clone());
-            if let Some(at) = line.find("http://127.0.0.1:") {
+            // The line that says it serves (an earlier one may name the base URL).
+            if let Some(at) = line
+                .contains("listening on")
+                .then(|| line.find("http://127.0.0.1:"))
+                .flatten()
+            {
                 let rest = &line[at..];
                 break rest[..rest
                     .find(|c: char| c == '"' || c.is_whitespace())
