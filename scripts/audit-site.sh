@@ -3,7 +3,11 @@
 #   - every public page, crawled from / (Nu HTML checker, axe-core, broken links),
 #   - Lighthouse (desktop and mobile) on every guide page: performance >= 95 and
 #     accessibility, best practices and SEO = 100,
-#   - the 404 page and the signed-out sign-in page (HTML and axe).
+#   - the 404 page and the signed-out sign-in page (HTML and axe);
+#   - pa11y (HTML_CodeSniffer, WCAG 2 AA) and webhint (web-recommended) on one page of
+#     every type: 0 errors (scripts/audit-extra/checks.mjs);
+#   - feedparser on the feed, extruct on the structured data and link-preview tags, and
+#     REDbot on the HTTP of pages, feeds and static files (scripts/audit-extra/checks.py).
 # The admin pages behind sign-in get the same HTML and axe checks in the browser tests
 # (tests/e2e, run by `cargo test`).
 #
@@ -17,6 +21,7 @@ AUDIT="$SHARED/audit/audit.sh"
 [ -f "$AUDIT" ] || { echo "audit-site: no $AUDIT (set SMP_SHARED)" >&2; exit 2; }
 
 bash "$SHARED/audit/install.sh"
+bash scripts/audit-extra/install.sh
 cargo build --release --locked
 
 work="$(mktemp -d)"
@@ -26,7 +31,7 @@ db="sqlite://$work/audit.db"
 printf '[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n' >"$work/audit.toml"
 printf '%s' 'audit moderator password' | target/release/smp-guide moderator add auditor --password-stdin --database "$db" >/dev/null
 
-target/release/smp-guide serve --addr "127.0.0.1:$port" --base-url "$base" --database "$db" \
+target/release/smp-guide serve --addr "127.0.0.1:$port" --database "$db" \
   --config "$work/audit.toml" 2>"$work/server.log" &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
@@ -87,6 +92,23 @@ if broken: problems.append(f"broken links: {broken}")
 if problems: sys.exit("404 page: " + "; ".join(problems))
 print("404 page: 0 HTML errors, 0 axe violations, no broken links")
 PY
+
+echo "== pa11y (HTML_CodeSniffer) and webhint on every page type"
+type_pages=(/ /guide /guide/process /guide/pros-and-cons /guide/faq /about /privacy "/search?q=pigment" /no-such-page /admin/login)
+out="$(node scripts/audit-extra/checks.mjs "$base" "${type_pages[@]}")" || true
+echo "$out"
+case "$(tail -n1 <<<"$out")" in
+  *" pa11y_errors=0 "*" webhint_errors=0 "*"result=pass") ;;
+  *) echo "audit-site: FAILED: $(tail -n1 <<<"$out")" >&2; status=1 ;;
+esac
+
+echo "== feedparser, extruct and REDbot"
+out="$("${AUDIT_HOME:-$HOME/.cache/smp-audit}/extra/py/bin/python" scripts/audit-extra/checks.py "$base" "${pages[@]}" "/search?q=pigment")" || true
+echo "$out"
+case "$(tail -n1 <<<"$out")" in
+  *" problems=0 "*"result=pass") ;;
+  *) echo "audit-site: FAILED: $(tail -n1 <<<"$out")" >&2; status=1 ;;
+esac
 
 [ "$status" -eq 0 ] && echo "audit-site: pass" || echo "audit-site: FAIL" >&2
 exit "$status"

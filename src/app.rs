@@ -73,14 +73,26 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
+        // Bound first, so that the real port is known to pages that need a base URL.
+        let listener = TcpListener::bind(config.addr).await.with_context(|| {
+            format!(
+                "cannot listen on {} (set it with --addr HOST:PORT)",
+                config.addr
+            )
+        })?;
+        config.listen_url = Some(crate::config::listen_url(listener.local_addr()?));
         // A running server holds this lock so that `db restore` cannot pull the file away.
         let server_lock = match comments::database_path(&config.database) {
             Some(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!(
+                            "cannot create the database folder {} (set the database with --database URL)",
+                            dir.display()
+                        )
+                    })?;
                 }
                 Some(comments::ServerLock::acquire(&path)?)
             }
@@ -92,6 +104,10 @@ impl Application {
             "database ready"
         );
         let site = load_site(&config, store.as_ref()).await?;
+        log_base_url(&config, &site.guide.site.base_url);
+        if let Some(dir) = &config.static_dir {
+            tracing::info!("static files from {} (reloaded on change)", dir.display());
+        }
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),
             spam: SpamRules::new(&config.comments),
@@ -120,9 +136,6 @@ impl Application {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "content loaded"
         );
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.addr))?;
         let config = Arc::new(config);
         let state = AppState {
             sites: Arc::new(SiteHandle::new(site)),
@@ -178,6 +191,20 @@ impl Application {
         reloading.abort();
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Says where canonical links, feeds and the sitemap point, and why.
+fn log_base_url(config: &Config, base_url: &str) {
+    if config.base_url.is_some() {
+        tracing::info!("base URL {base_url} (from the configuration)");
+    } else if config.listen_url.as_deref() == Some(base_url) {
+        tracing::info!(
+            "no base URL configured: links, feeds and the sitemap use the listen address \
+             {base_url} (set the public address with --base-url URL or base_url in site.toml)"
+        );
+    } else {
+        tracing::info!("base URL {base_url} (from site.toml)");
     }
 }
 

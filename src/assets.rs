@@ -1,8 +1,10 @@
-//! Static files (CSS, images, the favicon), read once at start and kept in memory under
-//! fingerprinted names such as `/static/style.1a2b3c4d5e.css`, so that browsers may cache
-//! them for a year and still see every change.
+//! Static files (CSS, images, the favicon), kept in memory under fingerprinted names such
+//! as `/static/style.1a2b3c4d5e.css`, so that browsers may cache them for a year and still
+//! see every change. By default they are the `static/` folder built into the binary (see
+//! `build.rs`); `--static DIR` reads a folder instead, reloaded when its files change.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -37,13 +39,44 @@ pub enum AssetName {
     Plain,
 }
 
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_static.rs"));
+}
+
 impl Assets {
+    /// The static files from `dir` when one is configured (`--static DIR`), read afresh
+    /// (designers' edits show on the next reload), otherwise the ones built into the binary.
+    pub fn load_or_embedded(dir: Option<&Path>) -> anyhow::Result<Arc<Self>> {
+        match dir {
+            Some(dir) => Self::load(dir).map(Arc::new),
+            None => Ok(Self::embedded()),
+        }
+    }
+
+    /// The `static/` folder as it was when the binary was built. Fingerprinted and
+    /// compressed once per process: content reloads reuse them.
+    pub fn embedded() -> Arc<Self> {
+        static EMBEDDED: LazyLock<Arc<Assets>> = LazyLock::new(|| {
+            let mut assets = Assets::default();
+            for (name, bytes) in embedded::FILES {
+                assets.insert((*name).to_owned(), bytes.to_vec());
+            }
+            Arc::new(assets)
+        });
+        EMBEDDED.clone()
+    }
+
     /// Reads every file below `dir` (hidden files are skipped).
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let mut assets = Assets::default();
         let mut files = Vec::new();
-        collect_files(dir, &mut files)
-            .with_context(|| format!("cannot read the static folder {}", dir.display()))?;
+        collect_files(dir, &mut files).with_context(|| {
+            format!(
+                "cannot read the static folder {} (set it with --static DIR, or leave \
+                 --static out to use the files built into the program)",
+                dir.display()
+            )
+        })?;
         for path in files {
             let bytes = std::fs::read(&path)
                 .with_context(|| format!("cannot read static file {}", path.display()))?;
@@ -155,7 +188,7 @@ fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     match ext.to_ascii_lowercase().as_str() {
         "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
+        "svg" => "image/svg+xml; charset=utf-8",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "webp" => "image/webp",
@@ -225,6 +258,32 @@ mod tests {
         for (svg, expected) in cases {
             assert_eq!(svg_dimensions(svg), expected, "{svg}");
         }
+    }
+
+    #[test]
+    fn the_built_in_files_match_the_static_folder() {
+        let embedded = Assets::embedded();
+        let folder =
+            Assets::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))).unwrap();
+        for name in ["style.css", "favicon.svg", "img/follicle-dots.svg"] {
+            assert_eq!(embedded.url(name), folder.url(name), "{name}");
+        }
+        assert_eq!(embedded.by_name.len(), folder.by_name.len());
+        assert_eq!(
+            embedded.get("img/follicle-dots.svg").unwrap().content_type,
+            "image/svg+xml; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn a_missing_static_folder_names_the_flag() {
+        let err = Assets::load(Path::new("/no/such/folder")).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("cannot read the static folder /no/such/folder"),
+            "{message}"
+        );
+        assert!(message.contains("--static DIR"), "{message}");
     }
 
     #[test]

@@ -16,10 +16,15 @@ use crate::telemetry::LogFormat;
 pub struct Config {
     pub addr: SocketAddr,
     pub content_dir: PathBuf,
-    pub static_dir: PathBuf,
+    /// `None` serves the static files built into the binary; a folder (`--static DIR`)
+    /// is read instead, and reloaded when its files change.
+    pub static_dir: Option<PathBuf>,
     pub database: String,
     /// Overrides `base_url` from `content/site.toml` when set (useful behind a proxy).
     pub base_url: Option<String>,
+    /// The base URL when neither the configuration nor `site.toml` names one: the
+    /// server's own listen address, filled in once the port is bound.
+    pub listen_url: Option<String>,
     pub log_format: LogFormat,
     /// A request that takes longer than this is answered with 408.
     pub request_timeout: Duration,
@@ -168,9 +173,10 @@ impl Default for Config {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             content_dir: PathBuf::from("content"),
-            static_dir: PathBuf::from("static"),
+            static_dir: None,
             database: "sqlite://data/smp-guide.db".to_owned(),
             base_url: None,
+            listen_url: None,
             log_format: LogFormat::Text,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
@@ -236,15 +242,13 @@ impl Config {
                 .content_dir
                 .or(file.content)
                 .unwrap_or(defaults.content_dir),
-            static_dir: overrides
-                .static_dir
-                .or(file.static_dir)
-                .unwrap_or(defaults.static_dir),
+            static_dir: overrides.static_dir.or(file.static_dir),
             database: overrides
                 .database
                 .or(file.database)
                 .unwrap_or(defaults.database),
             base_url,
+            listen_url: None,
             log_format: overrides
                 .log_format
                 .or(file.log_format)
@@ -260,6 +264,37 @@ impl Config {
             comments: file.comments,
             notify: file.notify,
         })
+    }
+}
+
+/// The base URL a server listening on `addr` can be reached at from this machine: the
+/// address itself, with loopback in place of an unspecified address (`0.0.0.0`, `::`).
+pub fn listen_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Fails with a message naming the flag that sets `dir` when it cannot be read, e.g.
+/// `cannot read the content folder ./content: No such file or directory (os error 2)
+/// (set it with --content DIR)`.
+pub fn require_folder(dir: &Path, what: &str, flag: &str) -> anyhow::Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let shown = if dir.is_relative() && !dir.starts_with(".") && !dir.starts_with("..") {
+                Path::new(".").join(dir)
+            } else {
+                dir.to_owned()
+            };
+            bail!(
+                "cannot read the {what} folder {}: {err} (set it with {flag})",
+                shown.display()
+            )
+        }
     }
 }
 
@@ -316,7 +351,10 @@ mod tests {
         assert_eq!(config.addr.port(), 5000);
         assert_eq!(config.content_dir, PathBuf::from("from-file"));
         assert_eq!(config.request_timeout, Duration::from_secs(3));
-        assert_eq!(config.static_dir, PathBuf::from("static"));
+        assert_eq!(
+            config.static_dir, None,
+            "the built-in static files by default"
+        );
     }
 
     #[test]
@@ -327,6 +365,31 @@ mod tests {
         let err = Config::load(Some(&path), ServeOverrides::default()).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("smp.toml:2:"), "{message}");
+    }
+
+    #[test]
+    fn the_listen_url_replaces_unspecified_addresses_with_loopback() {
+        let cases = [
+            ("127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("0.0.0.0:8080", "http://127.0.0.1:8080"),
+            ("[::]:8080", "http://[::1]:8080"),
+            ("192.0.2.7:80", "http://192.0.2.7:80"),
+        ];
+        for (addr, url) in cases {
+            assert_eq!(listen_url(addr.parse().unwrap()), url, "{addr}");
+        }
+    }
+
+    #[test]
+    fn a_missing_folder_names_the_flag_that_sets_it() {
+        let err = require_folder(Path::new("no-such-content"), "content", "--content DIR")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot read the content folder ./no-such-content: "),
+            "{err}"
+        );
+        assert!(err.ends_with("(set it with --content DIR)"), "{err}");
     }
 
     #[test]

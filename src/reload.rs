@@ -1,4 +1,4 @@
-//! Live reload: when an editor saves a file in `content/` or `static/` (or the operator
+//! Live reload: when an editor saves a file in `content/` or the `--static` folder (or the operator
 //! sends SIGHUP), the whole site is loaded and validated again and swapped in at once.
 //! A broken edit never reaches readers: the last good site stays, and the problems are
 //! logged and shown to moderators on `/admin` until fixed.
@@ -117,7 +117,9 @@ fn start_watcher(state: &AppState, tx: mpsc::Sender<()>) -> Option<notify::Recom
             return None;
         }
     };
-    for dir in [&state.config.content_dir, &state.config.static_dir] {
+    // The built-in static files never change; a --static folder is watched for designers.
+    let folders = std::iter::once(&state.config.content_dir).chain(&state.config.static_dir);
+    for dir in folders {
         if let Err(err) = watcher.watch(dir, RecursiveMode::Recursive) {
             tracing::warn!(
                 "cannot watch {} ({err}); send SIGHUP to reload content",

@@ -6,13 +6,17 @@ use crate::content;
 
 /// `smp-guide check`: report every content problem as `PATH:LINE: message`.
 pub fn check(args: CheckArgs) -> ExitCode {
-    let assets = match crate::assets::Assets::load(&args.static_dir) {
+    let assets = match crate::assets::Assets::load_or_embedded(args.static_dir.as_deref()) {
         Ok(assets) => assets,
         Err(err) => {
-            eprintln!("{err:#}");
+            eprintln!("smp-guide: {err:#}");
             return ExitCode::FAILURE;
         }
     };
+    if let Err(err) = crate::config::require_folder(&args.content, "content", "--content DIR") {
+        eprintln!("smp-guide: {err:#}");
+        return ExitCode::FAILURE;
+    }
     match content::load(&args.content, &assets) {
         Ok(guide) => {
             for warning in &guide.warnings {

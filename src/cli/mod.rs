@@ -171,7 +171,8 @@ pub struct ServeArgs {
     /// Public base URL for canonical links and feeds (overrides site.toml).
     #[arg(long, env = "SMP_GUIDE_BASE_URL")]
     pub base_url: Option<String>,
-    /// Folder of CSS, images and the favicon.
+    /// Folder of CSS, images and the favicon, reloaded on change (for designers); without
+    /// it the files built into the program are served.
     #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
     pub static_dir: Option<PathBuf>,
 }
@@ -181,9 +182,10 @@ pub struct CheckArgs {
     /// Folder holding site.toml, home.md and guide/*.md.
     #[arg(long, env = "SMP_GUIDE_CONTENT", default_value = "content")]
     pub content: PathBuf,
-    /// Folder of static files that Markdown may reference.
-    #[arg(long = "static", env = "SMP_GUIDE_STATIC", default_value = "static")]
-    pub static_dir: PathBuf,
+    /// Folder of static files that Markdown may reference; without it, the files built
+    /// into the program.
+    #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
+    pub static_dir: Option<PathBuf>,
 }
 
 /// Runs one command on a small runtime of its own; errors are printed, exit code 1.

@@ -32,7 +32,9 @@ pub const REQUIRED_SECTIONS: [&str; 7] = [
 struct SiteFile {
     title: String,
     description: String,
-    base_url: String,
+    /// The public address; without it the server uses `--base-url` or its listen address.
+    #[serde(default)]
+    base_url: Option<String>,
     language: String,
     byline: String,
     disclaimer: String,
@@ -307,7 +309,11 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> 
         };
         front_matter::key_line(&split, key)
     };
-    if let Err(err) = crate::config::validate_base_url(&file.base_url) {
+    if let Some(Err(err)) = file
+        .base_url
+        .as_deref()
+        .map(crate::config::validate_base_url)
+    {
         problems.add(path, line("base_url"), err.to_string());
     }
     for (key, value) in [
@@ -324,7 +330,12 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> 
         SiteInfo {
             title: file.title,
             description: file.description,
-            base_url: file.base_url.trim_end_matches('/').to_owned(),
+            base_url: file
+                .base_url
+                .as_deref()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
             language: file.language,
             byline: file.byline,
             disclaimer: file.disclaimer,

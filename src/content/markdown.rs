@@ -116,6 +116,11 @@ pub fn render(
         last_heading_level: 1 + opts.heading_shift,
         blockquotes: Vec::new(),
         in_citation: false,
+        caption: None,
+        tables: 0,
+        table_labels: Vec::new(),
+        in_table_head: false,
+        table_cell: 0,
     };
     let mut i = 0;
     while i < events.len() {
@@ -184,6 +189,16 @@ struct State<'s, 'a> {
     blockquotes: Vec<bool>,
     /// Inside a citation link, whose text the citation markup replaces.
     in_citation: bool,
+    /// The events of a `Table: ...` paragraph, waiting for the table it captions.
+    caption: Option<std::ops::Range<usize>>,
+    /// Tables so far, for their caption ids.
+    tables: usize,
+    /// The header cells' text of the current table, repeated on each body cell
+    /// (`data-label`) for the card layout on phones.
+    table_labels: Vec<String>,
+    in_table_head: bool,
+    /// The body cell being written, as an index into `table_labels`.
+    table_cell: usize,
 }
 
 impl<'s> State<'s, '_> {
@@ -261,11 +276,43 @@ impl<'s> State<'s, '_> {
                     self.out.push(event.clone());
                 }
             }
-            Event::Start(Tag::Table(_)) => {
-                self.out.push(Event::Html(
-                    "<div class=\"table-wrap\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">".into(),
-                ));
+            Event::Start(Tag::Paragraph) if is_table_caption(events, i) => {
+                let end = find_end(events, i);
+                self.caption = Some(i + 1..end);
+                return end + 1;
+            }
+            Event::Start(Tag::Table(_)) => self.table(events, event, range.start),
+            Event::Start(Tag::TableHead) => {
+                self.in_table_head = true;
+                self.table_labels.clear();
                 self.out.push(event.clone());
+            }
+            Event::End(TagEnd::TableHead) => {
+                self.in_table_head = false;
+                self.out.push(event.clone());
+            }
+            Event::Start(Tag::TableRow) => {
+                self.table_cell = 0;
+                self.out.push(event.clone());
+            }
+            Event::Start(Tag::TableCell) if self.in_table_head => {
+                let end = find_end(events, i);
+                self.table_labels.push(plain_text(&events[i + 1..end]));
+                self.out.push(event.clone());
+            }
+            Event::Start(Tag::TableCell) => {
+                let label = self
+                    .table_labels
+                    .get(self.table_cell)
+                    .map(|label| escape_html(label))
+                    .unwrap_or_default();
+                self.table_cell += 1;
+                self.out
+                    .push(Event::Html(format!("<td data-label=\"{label}\">").into()));
+            }
+            Event::End(TagEnd::TableCell) if !self.in_table_head => {
+                self.flush_block();
+                self.out.push(Event::Html("</td>".into()));
             }
             Event::End(TagEnd::Table) => {
                 self.flush_block();
@@ -396,6 +443,55 @@ impl<'s> State<'s, '_> {
         dest.to_owned()
     }
 
+    /// Opens a table: a focusable, labelled wrapper (it scrolls sideways where the table
+    /// is wider than the screen), the table, and its caption from the `Table: ...`
+    /// paragraph before it. A table without one is a problem for `check`.
+    fn table(
+        &mut self,
+        events: &[(Event<'s>, std::ops::Range<usize>)],
+        event: &Event<'s>,
+        offset: usize,
+    ) {
+        self.tables += 1;
+        let id = format!("{}table-{}", self.opts.id_prefix, self.tables);
+        let Some(caption) = self.caption.take() else {
+            self.problems.push(MarkdownProblem {
+                offset,
+                message: "table without a caption: write a paragraph starting with `Table:` \
+                          right before it, e.g. `Table: What each stage involves`"
+                    .into(),
+            });
+            self.out.push(Event::Html(
+                "<div class=\"table-wrap\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">"
+                    .into(),
+            ));
+            self.out.push(event.clone());
+            return;
+        };
+        self.out.push(Event::Html(
+            format!(
+                "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\">"
+            )
+            .into(),
+        ));
+        self.out.push(event.clone());
+        self.out
+            .push(Event::Html(format!("<caption id=\"{id}\">").into()));
+        for (k, (inner, range)) in events[caption].iter().enumerate() {
+            match inner {
+                Event::Text(text) if k == 0 => {
+                    let rest = text[CAPTION_PREFIX.len()..].trim_start();
+                    if !rest.is_empty() {
+                        self.inline(&Event::Text(rest.to_owned().into()), range, true);
+                    }
+                }
+                other => self.inline(other, range, true),
+            }
+        }
+        self.flush_block();
+        self.out.push(Event::Html("</caption>".into()));
+    }
+
     fn figure(&mut self, image_events: &[(Event<'s>, std::ops::Range<usize>)]) {
         self.out.push(Event::Html("<figure>".into()));
         self.image(image_events, true);
@@ -519,6 +615,21 @@ fn is_structured_marker(events: &[(Event<'_>, std::ops::Range<usize>)], paragrap
 /// structured part follows the whole body.
 pub fn split_at_structured(html: &str) -> (&str, &str) {
     html.split_once(STRUCTURED_MARKER).unwrap_or((html, ""))
+}
+
+/// What starts the paragraph before a table that becomes the table's `<caption>`.
+const CAPTION_PREFIX: &str = "Table:";
+
+/// A paragraph starting `Table:` right before a table is that table's caption.
+fn is_table_caption(events: &[(Event<'_>, std::ops::Range<usize>)], paragraph: usize) -> bool {
+    let Some((Event::Text(text), _)) = events.get(paragraph + 1) else {
+        return false;
+    };
+    text.starts_with(CAPTION_PREFIX)
+        && matches!(
+            events.get(find_end(events, paragraph) + 1),
+            Some((Event::Start(Tag::Table(_)), _))
+        )
 }
 
 /// A paragraph holding nothing but one image becomes a `<figure>`.

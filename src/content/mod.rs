@@ -67,7 +67,8 @@ impl Guide {
 pub struct SiteInfo {
     pub title: String,
     pub description: String,
-    /// Absolute, without a trailing slash.
+    /// Absolute, without a trailing slash; empty until the server fills in its own
+    /// address (`site.toml` may leave it out).
     pub base_url: String,
     pub language: String,
     pub byline: String,
@@ -80,6 +81,30 @@ pub struct SiteInfo {
     pub nav: Vec<NavLink>,
     /// The pages beyond the guide, in order, for every footer.
     pub footer: Vec<NavLink>,
+}
+
+impl SiteInfo {
+    /// The `aria-current` value of the menu link to `url` on the page at `path`: `page`
+    /// for the page itself; `true` for the link to the part of the site the page sits in
+    /// (`/guide` on `/guide/risks`), when no menu link names the page itself.
+    pub fn nav_current(&self, path: &str, url: &str) -> Option<&'static str> {
+        if url == path {
+            return Some("page");
+        }
+        let inside = |url: &str| {
+            url != "/"
+                && path
+                    .strip_prefix(url.trim_end_matches('/'))
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let exact = self.nav.iter().any(|link| link.url == path);
+        let deepest = self
+            .nav
+            .iter()
+            .filter(|link| inside(&link.url))
+            .max_by_key(|link| link.url.len());
+        (!exact && inside(url) && deepest.is_some_and(|link| link.url == url)).then_some("true")
+    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -256,4 +281,49 @@ fn count_headings(html: &str) -> usize {
     html.match_indices("<h")
         .filter(|(i, _)| matches!(html.as_bytes().get(i + 2), Some(b'2'..=b'6')))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(nav: &[&str]) -> SiteInfo {
+        SiteInfo {
+            title: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            language: "en".into(),
+            byline: String::new(),
+            disclaimer: String::new(),
+            urgent_advice: None,
+            review_note: None,
+            nav: nav
+                .iter()
+                .map(|url| NavLink {
+                    label: (*url).to_owned(),
+                    url: (*url).to_owned(),
+                })
+                .collect(),
+            footer: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_menu_marks_the_page_or_the_part_of_the_site_it_is_in() {
+        let site = site(&["/", "/guide", "/guide/faq", "/search"]);
+        let cases = [
+            ("/", "/", Some("page")),
+            ("/", "/guide", None),
+            ("/guide", "/guide", Some("page")),
+            ("/guide/faq", "/guide/faq", Some("page")),
+            ("/guide/faq", "/guide", None),
+            ("/guide/risks", "/guide", Some("true")),
+            ("/guide/risks", "/", None),
+            ("/guidebook", "/guide", None),
+            ("/about", "/", None),
+        ];
+        for (path, url, expected) in cases {
+            assert_eq!(site.nav_current(path, url), expected, "{path} {url}");
+        }
+    }
 }

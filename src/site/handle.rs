@@ -82,14 +82,18 @@ pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site
     let (content_dir, static_dir) = (config.content_dir.clone(), config.static_dir.clone());
     // Reading and parsing files blocks: keep it off the async worker threads.
     let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
-        let assets = Assets::load(&static_dir)?;
+        let assets = Assets::load_or_embedded(static_dir.as_deref())?;
+        crate::config::require_folder(&content_dir, "content", "--content DIR")?;
         let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
         Ok((guide, assets))
     })
     .await
     .map_err(|e| LoadError::Other(e.into()))?;
     let (mut guide, assets) = loaded?;
-    if let Some(base_url) = &config.base_url {
+    // The configured base URL wins over site.toml's; without either, the listen address.
+    if let Some(base_url) = config.base_url.as_ref().or(config.listen_url.as_ref())
+        && (config.base_url.is_some() || guide.site.base_url.is_empty())
+    {
         guide.site.base_url = base_url.trim_end_matches('/').to_owned();
     }
     let approved = store

@@ -51,7 +51,8 @@ pub const HTML: &str = "text/html; charset=utf-8";
 #[derive(Debug)]
 pub struct Site {
     pub guide: Guide,
-    pub assets: Assets,
+    /// Shared: the built-in files are prepared once per process, not on every reload.
+    pub assets: Arc<Assets>,
     /// Keyed by request path (`/`, `/guide`, `/guide/risks`, `/feed.xml`, ...).
     pages: RwLock<HashMap<String, Arc<RenderedPage>>>,
     /// Approved comments per section slug, threaded.
@@ -63,7 +64,12 @@ pub struct Site {
 
 impl Site {
     /// Renders every page. Fails only if a template fails, which is a bug, not bad content.
-    pub fn render(guide: Guide, assets: Assets, approved: &[Comment]) -> anyhow::Result<Self> {
+    pub fn render(
+        guide: Guide,
+        assets: impl Into<Arc<Assets>>,
+        approved: &[Comment],
+    ) -> anyhow::Result<Self> {
+        let assets = assets.into();
         let threads: HashMap<String, Arc<Vec<PublicComment>>> =
             comments::threads_by_section(approved)
                 .into_iter()

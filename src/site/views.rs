@@ -392,4 +392,17 @@ impl<'a> FeedXml<'a> {
             updated: guide.last_updated().rfc3339(),
         }
     }
+
+    /// A section's body for a feed reader, which shows it away from the site: links and
+    /// images to `/...` made absolute (the entry's `xml:base` covers `#...` links too).
+    pub fn content_html(&self, section: &Section) -> String {
+        absolute_links(&section.body.html, &self.guide.site.base_url)
+    }
+}
+
+/// Rewrites the `href="/` and `src="/` attributes of rendered HTML to start with `base`.
+/// Text that looks the same is escaped (`&quot;`) in rendered HTML, so it is never touched.
+pub fn absolute_links(html: &str, base: &str) -> String {
+    html.replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("src=\"/", &format!("src=\"{base}/"))
 }

@@ -100,7 +100,6 @@ fn browser_journeys_pass_in_headless_chromium() {
             "--config",
         ])
         .arg(&config)
-        .args(["--base-url", &base])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

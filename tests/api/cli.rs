@@ -112,13 +112,19 @@ struct Server {
     child: std::process::Child,
     address: String,
     log: std::sync::mpsc::Receiver<String>,
+    /// The log lines up to the one that says where it listens.
+    startup: Vec<String>,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = binary()
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(args)
+        let mut command = binary();
+        command.args(["serve", "--addr", "127.0.0.1:0"]).args(args);
+        Self::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -133,11 +139,18 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut startup = Vec::new();
         let address = loop {
             let line = rx
                 .recv_timeout(deadline - Instant::now())
                 .expect("the server logs its address");
-            if let Some(at) = line.find("http://127.0.0.1:") {
+            startup.push(line.clone());
+            // The line that says it serves (an earlier one may name the base URL).
+            if let Some(at) = line
+                .contains("listening on")
+                .then(|| line.find("http://127.0.0.1:"))
+                .flatten()
+            {
                 let rest = &line[at..];
                 break rest[..rest
                     .find(|c: char| c == '"' || c.is_whitespace())
@@ -149,6 +162,7 @@ impl Server {
             child,
             address,
             log: rx,
+            startup,
         }
     }
 
@@ -220,6 +234,118 @@ fn get(url: &str, cookie: bool) -> u16 {
         }
         request.send().await.unwrap().status().as_u16()
     })
+}
+
+/// A GET's status, content type and body.
+fn fetch(url: &str) -> (u16, String, Vec<u8>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new().get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            status,
+            content_type,
+            response.bytes().await.unwrap().to_vec(),
+        )
+    })
+}
+
+#[test]
+fn the_binary_alone_in_an_empty_folder_serves_the_guide_with_its_styles() {
+    // Arrange: the program and nothing else, in a folder of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("smp-guide");
+    std::fs::copy(env!("CARGO_BIN_EXE_smp-guide"), &program).unwrap();
+    let alone = |args: &[&str]| {
+        let mut command = Command::new(&program);
+        command
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .args(args);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SMP_GUIDE_") {
+                command.env_remove(key);
+            }
+        }
+        command
+    };
+    let content = repo_path("content");
+
+    // `check` runs there, given the content folder...
+    let output = alone(&["check", "--content"])
+        .arg(&content)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("ok, 7 sections"), "{stdout}");
+    // ...and without it says which folder it looked for and which flag sets it.
+    for args in [&["check"][..], &["serve", "--addr", "127.0.0.1:0"]] {
+        let output = alone(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            stderr.contains("cannot read the content folder ./content: ")
+                && stderr.contains("(set it with --content DIR)"),
+            "{args:?}: {stderr}"
+        );
+    }
+
+    // Act: serve the guide from there.
+    let mut command = alone(&["serve", "--addr", "127.0.0.1:0", "--content"]);
+    command.arg(&content);
+    let server = Server::spawn(command);
+
+    // Assert: pages, with their stylesheet and illustrations built in, and links that
+    // point at the server itself.
+    let (status, _, html) = fetch(&format!("{}/guide/process", server.address));
+    assert_eq!(status, 200);
+    let html = String::from_utf8(html).unwrap();
+    let css = crate::helpers::attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
+    let (status, content_type, body) = fetch(&format!("{}{css}", server.address));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/css; charset=utf-8")
+    );
+    assert_eq!(body, std::fs::read(repo_path("static/style.css")).unwrap());
+    let image = html
+        .split("<img src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (status, content_type, _) = fetch(&format!("{}{image}", server.address));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "image/svg+xml; charset=utf-8")
+    );
+    assert_eq!(
+        crate::helpers::attribute(&html, "rel=\"canonical\"", "href").unwrap(),
+        format!("{}/guide/process", server.address)
+    );
+    let startup = server.startup.join("\n");
+    assert!(
+        startup.contains("no base URL configured")
+            && startup.contains(&format!("use the listen address {}", server.address)),
+        "the start-up log says where links point: {startup}"
+    );
+    assert!(
+        dir.path().join("data/smp-guide.db").exists(),
+        "the database sits beside it"
+    );
 }
 
 #[test]

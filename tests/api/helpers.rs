@@ -69,7 +69,8 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         content_dir: content,
-        static_dir: repo_path("static"),
+        // The built-in static files, as a bare `smp-guide serve` uses.
+        static_dir: None,
         database,
         ..Config::default()
     };

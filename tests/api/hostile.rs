@@ -80,10 +80,22 @@ async fn the_csp_is_on_admin_pages_forms_and_static_files_too() {
     let session = app
         .login_as_moderator("alice", "correct horse battery staple")
         .await;
-    for path in ["/admin", "/admin/login", "/static/favicon.svg"] {
+    for path in ["/admin", "/admin/login"] {
         let response = app.admin_get(&session, path).await;
         assert_security_headers(response.headers(), path);
     }
+    let html = app.get_html("/").await;
+    let css = crate::helpers::attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
+    assert_security_headers(app.get(&css).await.headers(), &css);
+    // SVG files may style themselves (their dark colours), and nothing else: no script,
+    // no fetches, no framing (static_files::svg_files_name_their_charset_...).
+    let svg = app.get("/static/favicon.svg").await;
+    let policy = svg.headers()["content-security-policy"].to_str().unwrap();
+    assert_eq!(
+        policy,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    );
+    assert_eq!(svg.headers()["x-content-type-options"], "nosniff");
     let invalid = app
         .post_comment("risks", &crate::helpers::form("", "", ""))
         .await;

@@ -50,7 +50,7 @@ async fn every_page_has_unique_title_description_canonical_and_open_graph() {
             "{path}"
         );
         let canonical = attribute(&html, "rel=\"canonical\"", "href").unwrap();
-        assert_eq!(canonical, format!("http://127.0.0.1:3000{path}"), "{path}");
+        assert_eq!(canonical, format!("{}{path}", app.address), "{path}");
         assert_eq!(
             attribute(&html, "property=\"og:url\"", "content").unwrap(),
             canonical
@@ -106,7 +106,7 @@ async fn section_pages_carry_breadcrumb_contents_dates_review_and_neighbours() {
         }
         // Every contents entry points to an id on the page.
         let toc = html
-            .split("<nav class=\"toc\"")
+            .split("<nav class=\"toc toc-side\"")
             .nth(1)
             .unwrap()
             .split("</nav>")
@@ -322,9 +322,7 @@ async fn sitemap_lists_every_page_with_lastmod() {
     assert!(xml.starts_with("<?xml"));
     for path in SECTION_PATHS {
         assert!(
-            xml.contains(&format!(
-                "<loc>http://127.0.0.1:3000{path}</loc><lastmod>2026-"
-            )),
+            xml.contains(&format!("<loc>{}{path}</loc><lastmod>2026-", app.address)),
             "{path}"
         );
     }
@@ -336,7 +334,7 @@ async fn robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin() {
     let (status, headers, text) = app.get_page("/robots.txt").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
-    assert!(text.contains("Sitemap: http://127.0.0.1:3000/sitemap.xml"));
+    assert!(text.contains(&format!("Sitemap: {}/sitemap.xml", app.address)));
     assert!(text.contains("Disallow: /admin"));
 }
 
@@ -353,6 +351,67 @@ async fn the_atom_feed_has_an_entry_per_section() {
         !xml.contains("<p>"),
         "entry HTML is escaped inside <content type=\"html\">"
     );
+    // Feed readers show entries away from the site: no root-relative links, and a base
+    // for the links within the page.
+    assert!(
+        !xml.contains("href=&#34;/"),
+        "no root-relative links in entries"
+    );
+    assert!(
+        !xml.contains("src=&#34;/"),
+        "no root-relative images in entries"
+    );
+    assert!(xml.contains(&format!("href=&#34;{}/guide/", app.address)));
+    assert!(xml.contains(&format!(
+        "<content type=\"html\" xml:base=\"{}/guide/process\">",
+        app.address
+    )));
+}
+
+#[tokio::test]
+async fn the_menu_marks_the_current_page_and_the_part_of_the_site_a_section_is_in() {
+    let app = spawn_app().await;
+    let cases = [
+        ("/", "/", "page"),
+        ("/guide", "/guide", "page"),
+        ("/guide/faq", "/guide/faq", "page"),
+        ("/guide/risks", "/guide", "true"),
+        ("/search?q=dots", "/search", "page"),
+    ];
+    for (path, current, value) in cases {
+        let html = app.get_html(path).await;
+        let menu = html
+            .split("<nav class=\"site-nav\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .unwrap();
+        let marked: Vec<&str> = menu.matches("aria-current").collect();
+        assert_eq!(marked.len(), 1, "{path}: one menu item is current");
+        assert!(
+            menu.contains(&format!("<a href=\"{current}\" aria-current=\"{value}\">")),
+            "{path}: {menu}"
+        );
+    }
+    let about = app.get_html("/about").await;
+    let menu = about.split("<nav class=\"site-nav\"").nth(1).unwrap();
+    let menu = menu.split("</nav>").next().unwrap();
+    assert!(!menu.contains("aria-current"), "/about is not in the menu");
+}
+
+#[tokio::test]
+async fn pages_name_a_card_type_for_link_previews() {
+    let app = spawn_app().await;
+    for (path, card) in [
+        ("/guide/risks", "summary_large_image"),
+        ("/nope", "summary"),
+    ] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert_eq!(
+            attribute(&html, "name=\"twitter:card\"", "content").as_deref(),
+            Some(card),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -396,11 +455,14 @@ async fn illustrations_have_alt_text_and_fingerprinted_sources() {
                 .unwrap();
             let response = app.get(src).await;
             assert_eq!(response.status().as_u16(), 200, "{src}");
-            assert_eq!(response.headers()["content-type"], "image/svg+xml");
+            assert_eq!(
+                response.headers()["content-type"],
+                "image/svg+xml; charset=utf-8"
+            );
             images += 1;
         }
     }
-    assert!(images >= 2, "at least two illustrations, found {images}");
+    assert!(images >= 3, "at least three illustrations, found {images}");
 }
 
 #[tokio::test]
@@ -427,7 +489,7 @@ async fn pages_beyond_the_guide_are_served_in_every_footer_and_in_the_sitemap() 
     let sitemap = app.get("/sitemap.xml").await.text().await.unwrap();
     for page in SITE_PAGES {
         assert!(
-            sitemap.contains(&format!("<loc>http://127.0.0.1:3000{page}</loc>")),
+            sitemap.contains(&format!("<loc>{}{page}</loc>", app.address)),
             "{page}"
         );
     }
@@ -527,16 +589,19 @@ async fn structured_data_names_sources_reviewers_breadcrumbs_and_the_site() {
         assert_eq!(names[..2], ["Home", "Guide"], "{path}");
         assert_eq!(
             crumbs[2]["item"],
-            format!("http://127.0.0.1:3000{path}"),
+            format!("{}{path}", app.address),
             "{path}"
         );
     }
     let home = json_ld(&app.get_html("/").await);
     let site = nodes(&home, "WebSite")[0];
-    assert_eq!(site["url"], "http://127.0.0.1:3000/");
+    assert_eq!(site["url"], format!("{}/", app.address));
     assert_eq!(site["potentialAction"]["@type"], "SearchAction");
     let org = nodes(&home, "Organization")[0];
-    assert_eq!(org["publishingPrinciples"], "http://127.0.0.1:3000/about");
+    assert_eq!(
+        org["publishingPrinciples"],
+        format!("{}/about", app.address)
+    );
 
     // FAQ answers read well on their own: links keep their text and are absolute.
     let faq = json_ld(&app.get_html("/guide/faq").await);
@@ -549,7 +614,7 @@ async fn structured_data_names_sources_reviewers_breadcrumbs_and_the_site() {
     assert!(
         answers
             .iter()
-            .any(|a| a.contains("<a href=\"http://127.0.0.1:3000/guide/"))
+            .any(|a| a.contains(&format!("<a href=\"{}/guide/", app.address)))
     );
     assert!(
         answers
@@ -564,7 +629,7 @@ async fn link_previews_get_a_1200_by_630_image() {
     let html = app.get_html("/guide/risks").await;
     let image = attribute(&html, "property=\"og:image\"", "content").expect("og:image");
     let path = image
-        .strip_prefix("http://127.0.0.1:3000")
+        .strip_prefix(app.address.as_str())
         .expect("an absolute URL");
     let response = app.get(path).await;
     assert_eq!(response.status().as_u16(), 200);

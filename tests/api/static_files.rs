@@ -55,3 +55,63 @@ async fn traversal_attempts_never_leave_the_static_folder() {
         assert!(!body.contains("[package]"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn svg_files_name_their_charset_and_may_style_themselves_but_run_nothing() {
+    let app = spawn_app().await;
+    let response = app.get("/static/img/follicle-dots.svg").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "image/svg+xml; charset=utf-8"
+    );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    assert!(policy.contains("style-src 'unsafe-inline'"), "{policy}");
+    assert!(!policy.contains("script"), "{policy}");
+}
+
+#[tokio::test]
+async fn the_built_in_files_are_served_by_default() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    let css = attribute(&html, "rel=\"stylesheet\"", "href").unwrap();
+    let served = app.get(&css).await.bytes().await.unwrap();
+    let on_disk = std::fs::read(crate::helpers::repo_path("static/style.css")).unwrap();
+    assert_eq!(served.as_ref(), on_disk.as_slice());
+}
+
+#[tokio::test]
+async fn a_static_folder_overrides_them_and_reloads_when_a_designer_saves() {
+    // Arrange: a designer's copy of static/.
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::copy_dir(&crate::helpers::repo_path("static"), dir.path());
+    let folder = dir.path().to_owned();
+    let app = crate::helpers::spawn_app_with(|config| config.static_dir = Some(folder)).await;
+    let before = attribute(&app.get_html("/").await, "rel=\"stylesheet\"", "href").unwrap();
+
+    // Act: they change the stylesheet.
+    let css = dir.path().join("style.css");
+    let mut text = std::fs::read_to_string(&css).unwrap();
+    text.push_str("\n.designer-was-here{color:red}\n");
+    std::fs::write(&css, &text).unwrap();
+
+    // Assert: pages soon link the new stylesheet, under a new fingerprint.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = attribute(&app.get_html("/").await, "rel=\"stylesheet\"", "href").unwrap();
+        if now != before {
+            let served = app.get(&now).await.text().await.unwrap();
+            assert!(served.contains(".designer-was-here"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new stylesheet did not go live"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

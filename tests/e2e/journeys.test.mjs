@@ -41,6 +41,9 @@ async function newPage(viewport = DESKTOP) {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   await page.setViewport(viewport);
+  // No smooth scrolling: a click on an element below the fold would otherwise land where
+  // the element was while the page was still scrolling towards it.
+  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
   page.on('pageerror', (err) => { throw err; });
   return page;
 }
@@ -58,6 +61,24 @@ async function clickAndWait(page, selector) {
 async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** A full-page screenshot, cut at 12,000 px (the one-page guide on a phone is longer). */
+async function tallShot(page, name) {
+  const { width, height } = await page.evaluate(() => ({
+    width: document.documentElement.clientWidth, height: document.documentElement.scrollHeight,
+  }));
+  await page.screenshot({
+    path: path.join(SHOTS, `${name}.png`),
+    clip: { x: 0, y: 0, width, height: Math.min(height, 12000) },
+    captureBeyondViewport: true,
+  });
+}
+
+/** What was measured, written beside the screenshots (target/screenshots/measurements.json). */
+const measured = {};
+after(() => {
+  fs.writeFileSync(path.join(SHOTS, 'measurements.json'), `${JSON.stringify(measured, null, 2)}\n`);
+});
 
 /** Presses Tab until the focused element matches `predicate`; returns its description. */
 async function tabTo(page, predicate, limit = 120) {
@@ -106,8 +127,10 @@ test('a reader goes from the contents to a section, pages through, uses the cont
   await shot(page, 'section-desktop');
   await clickAndWait(page, 'a[rel=prev]');
   assert.equal(new URL(page.url()).pathname, '/guide/what-is-smp');
-  const target = await page.$eval('.toc a', (a) => a.getAttribute('href'));
-  await page.click('.toc a');
+  // At 1280 px the contents sit in the side column; the folded copy is for narrow screens.
+  assert.equal(await page.$eval('.toc-fold', (d) => getComputedStyle(d).display), 'none');
+  const target = await page.$eval('.toc-side a', (a) => a.getAttribute('href'));
+  await page.click('.toc-side a');
   await page.waitForFunction((hash) => location.hash === hash, {}, target);
   assert.ok(await page.$(target), `the contents link ${target} has a target`);
 
@@ -329,4 +352,158 @@ test('admin pages behind sign-in have valid HTML and no axe violations', async (
     assert.fail(`HTML errors on admin pages:\n${err.stderr}${err.stdout}`);
   }
   await page.close();
+});
+
+const SECTIONS = ['/guide/what-is-smp', '/guide/process', '/guide/cost-and-longevity', '/guide/risks',
+  '/guide/choosing-a-practitioner', '/guide/pros-and-cons', '/guide/faq'];
+
+test('the first paragraph of every page is on the first screen, on a laptop and on a phone', async () => {
+  const pages = [...SECTIONS, '/', '/about', '/comment-rules', '/privacy', '/guide'];
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    for (const p of pages) {
+      await go(page, p);
+      // The one-page guide opens with its own lede; every other page with its first paragraph.
+      const top = await page.evaluate((guide) => {
+        const first = document.querySelector(guide ? 'main .page-header .lede' : 'main .prose p');
+        return Math.round(first.getBoundingClientRect().top);
+      }, p === '/guide');
+      measured[`first paragraph top at ${viewport.width}x${viewport.height}`] ??= {};
+      measured[`first paragraph top at ${viewport.width}x${viewport.height}`][p] = top;
+      // At least its first line (about 26 px) shows without scrolling.
+      assert.ok(top + 26 <= viewport.height, `${p} at ${viewport.width}px: first paragraph at y=${top}`);
+    }
+    if (viewport === PHONE) {
+      // On a phone the contents fold away, closed, above the first paragraph.
+      await go(page, '/guide/process');
+      const fold = await page.$eval('details.toc-fold', (d) => ({ open: d.open, shown: getComputedStyle(d).display !== 'none' }));
+      assert.deepEqual(fold, { open: false, shown: true });
+      assert.equal(await page.$eval('.toc-side', (n) => getComputedStyle(n).display), 'none');
+      await page.click('details.toc-fold summary');
+      assert.ok(await page.$eval('details.toc-fold', (d) => d.open));
+      await page.click('details.toc-fold a[href="#recovery"]');
+      await page.waitForFunction(() => location.hash === '#recovery');
+    } else {
+      // On a laptop they stay beside the text while it scrolls, and mark the heading in view.
+      await go(page, '/guide/process#aftercare');
+      // Wait for the (possibly smooth) scroll to the heading to end.
+      await page.waitForFunction(() => Math.abs(document.querySelector('#aftercare').getBoundingClientRect().top) < 30, { timeout: 5000 });
+      const side = await page.evaluate(() => {
+        const nav = document.querySelector('.toc-side');
+        const r = nav.getBoundingClientRect();
+        const current = [...nav.querySelectorAll('a')].filter((a) => {
+          try { return a.matches(':target-current'); } catch { return null; }
+        }).map((a) => a.getAttribute('href'));
+        return { top: Math.round(r.top), left: Math.round(r.left), position: getComputedStyle(nav).position, current,
+          supported: CSS.supports('selector(:target-current)') };
+      });
+      assert.equal(side.position, 'sticky');
+      assert.ok(side.top >= 0 && side.top < 100, `the side contents stay in view: top=${side.top}`);
+      assert.ok(side.left > 800, `the side contents sit to the right: left=${side.left}`);
+      if (side.supported) assert.deepEqual(side.current, ['#aftercare'], 'the heading in view is marked');
+      measured['side contents at 1280x900 on /guide/process#aftercare'] = side;
+    }
+    await page.close();
+  }
+});
+
+test('labels inside the illustrations are at least 12 px as drawn, at both widths, and repeat no caption', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    let images = 0;
+    for (const p of ['/guide/what-is-smp', '/guide/process', '/guide/cost-and-longevity', '/guide']) {
+      await go(page, p);
+      const labels = await page.evaluate(async () => {
+        const found = [];
+        for (const img of document.querySelectorAll('main figure img[src$=".svg"]')) {
+          img.scrollIntoView(); // laid out even inside a part of /guide the browser skips off screen
+          const svg = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml').documentElement;
+          // Rendered size = font size in SVG units x (rendered width / viewBox width).
+          const viewBox = svg.getAttribute('viewBox').trim().split(/[\s,]+/).map(Number);
+          const scale = img.clientWidth / viewBox[2];
+          const caption = img.closest('figure').querySelector('figcaption')?.textContent.trim() ?? '';
+          const texts = [...svg.querySelectorAll('text')].map((t) => {
+            let el = t;
+            while (el.nodeType === 1 && !el.getAttribute('font-size')) el = el.parentNode;
+            const size = el.nodeType === 1 ? parseFloat(el.getAttribute('font-size')) : NaN;
+            return { text: t.textContent.trim(), px: Math.round(size * scale * 10) / 10 };
+          });
+          found.push({ src: img.getAttribute('src'), width: img.clientWidth, viewBox: viewBox[2], texts,
+            titles: [...svg.querySelectorAll('title')].map((t) => t.textContent.trim()), caption, alt: img.alt });
+        }
+        return found;
+      });
+      for (const image of labels) {
+        images++;
+        assert.ok(image.texts.length > 0, `${image.src} has labels`);
+        for (const { text, px } of image.texts) {
+          assert.ok(px >= 12, `${p} at ${viewport.width}px: "${text}" in ${image.src} is ${px} px`);
+        }
+        const smallest = Math.min(...image.texts.map((t) => t.px));
+        measured[`smallest illustration label at ${viewport.width}px`] ??= {};
+        measured[`smallest illustration label at ${viewport.width}px`][image.src.replace(/\.[0-9a-f]{10}\./, '.')] =
+          `${smallest} px (drawn ${image.width} px wide, viewBox ${image.viewBox})`;
+        assert.ok(!image.titles.includes(image.caption) && !image.texts.some((t) => t.text === image.caption),
+          `${image.src} does not repeat its caption as a title`);
+        assert.ok(image.alt.split(/\s+/).length >= 8, `${image.src} has alt text that says what it shows`);
+      }
+    }
+    assert.ok(images >= 6, `three illustrations on their sections and on /guide, found ${images}`);
+    await page.close();
+  }
+});
+
+test('the menu marks the current page, or the part of the site a section belongs to', async () => {
+  const cases = [['/', '/', 'page'], ['/guide', '/guide', 'page'], ['/guide/faq', '/guide/faq', 'page'],
+    ['/guide/risks', '/guide', 'true'], ['/search?q=ink', '/search', 'page'], ['/about', null, null]];
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    for (const [p, href, value] of cases) {
+      await go(page, p);
+      const marked = await page.$$eval('.site-nav a[aria-current]', (links) =>
+        links.map((a) => [a.getAttribute('href'), a.getAttribute('aria-current'), getComputedStyle(a).fontWeight]));
+      assert.deepEqual(marked.map(([h, v]) => [h, v]), href ? [[href, value]] : [], p);
+      if (href) assert.ok(Number(marked[0][2]) >= 700, `${p}: the current item is bold as well as underlined`);
+    }
+    await page.close();
+  }
+});
+
+test('every page type at both widths, in light, dark and print, without sideways scrolling', async () => {
+  const types = [['home', '/'], ['section', '/guide/process'], ['guide', '/guide'], ['faq', '/guide/faq'],
+    ['about', '/about'], ['privacy', '/privacy'], ['search', '/search?q=pigment'], ['404', '/no-such-page'],
+    ['sign-in', '/admin/login']];
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await newPage(viewport);
+    const cdp = await page.createCDPSession();
+    const size = viewport === PHONE ? 'phone' : 'desktop';
+    for (const [name, p] of types) {
+      for (const mode of ['light', 'dark', 'print']) {
+        // One CDP call for both: puppeteer's two helpers each reset what the other set.
+        await cdp.send('Emulation.setEmulatedMedia', {
+          media: mode === 'print' ? 'print' : 'screen',
+          features: [{ name: 'prefers-color-scheme', value: mode === 'dark' ? 'dark' : 'light' },
+            { name: 'prefers-reduced-motion', value: 'reduce' }],
+        });
+        await go(page, p);
+        assert.deepEqual(await page.evaluate(() => [matchMedia('print').matches, matchMedia('(prefers-color-scheme: dark)').matches]),
+          [mode === 'print', mode === 'dark'], `${p} emulates ${mode}`);
+        if (mode !== 'print') {
+          const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.equal(sideways, 0, `${p} at ${viewport.width}px (${mode}) scrolls sideways by ${sideways}px`);
+        } else {
+          // Printouts leave out comments, the invitation to reply and the menus.
+          const printed = await page.evaluate(() => ['.comments', '.respond', '.site-nav', '.toc-fold', '.comment-link']
+            .filter((sel) => [...document.querySelectorAll(sel)].some((el) => el.getClientRects().length > 0)));
+          assert.deepEqual(printed, [], `${p}: hidden in print`);
+          if (p === '/guide') {
+            const contents = await page.$$eval('.guide-contents a', (links) => links.filter((a) => a.getClientRects().length > 0).length);
+            assert.equal(contents, 7, 'the printed one-page guide keeps its contents');
+          }
+        }
+        await tallShot(page, `${name}-${size}-${mode}`);
+      }
+    }
+    await page.close();
+  }
 });

@@ -233,3 +233,39 @@ fn slugs_are_lowercase_words_joined_by_hyphens() {
         assert_eq!(slugify(input), expected, "{input}");
     }
 }
+
+#[test]
+fn a_table_needs_a_caption_paragraph_right_before_it() {
+    let assets = assets();
+    let table = "| A | B |\n|---|---|\n| 1 | 2 |\n";
+    let cases = [
+        (format!("Table: Costs\n\n{table}"), 0),
+        (format!("Some text.\n\n{table}"), 1),
+        (
+            format!("Table: Costs\n\nA paragraph between.\n\n{table}"),
+            1,
+        ),
+        (table.to_owned(), 1),
+    ];
+    for (source, problems) in cases {
+        let (rendered, found) = render(&source, &assets, RenderOptions::STANDALONE);
+        assert_eq!(found.len(), problems, "{source}: {found:?}");
+        assert_eq!(
+            rendered
+                .html
+                .contains("<caption id=\"table-1\">Costs</caption>"),
+            problems == 0,
+            "{}",
+            rendered.html
+        );
+    }
+    let (found, _) = render(
+        &format!("Table: Costs\n\n{table}"),
+        &assets,
+        RenderOptions::STANDALONE,
+    );
+    assert!(
+        found.blocks.iter().any(|b| b.text == "Costs"),
+        "the caption is searchable"
+    );
+}
