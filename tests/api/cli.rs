@@ -390,8 +390,13 @@ fn json_logs_have_one_line_per_request_without_private_data() {
 }
 
 /// Submits comments from several tasks until the server dies; returns the bodies that got
-/// their 303 (acknowledged), and how many requests failed because the server was gone.
-async fn submit_until_killed(address: &str, round: usize) -> Vec<String> {
+/// their 303 (acknowledged). `acks` counts them as they come, so that the test can wait for
+/// writes to be flowing before it kills the server.
+async fn submit_until_killed(
+    address: &str,
+    round: usize,
+    acks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Vec<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(5))
@@ -401,6 +406,7 @@ async fn submit_until_killed(address: &str, round: usize) -> Vec<String> {
     for worker in 0..8 {
         let client = client.clone();
         let url = format!("{address}/guide/risks/comments");
+        let acks = acks.clone();
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for n in 0..500 {
@@ -415,7 +421,10 @@ async fn submit_until_killed(address: &str, round: usize) -> Vec<String> {
                     .send()
                     .await;
                 match sent {
-                    Ok(response) if response.status().as_u16() == 303 => acknowledged.push(body),
+                    Ok(response) if response.status().as_u16() == 303 => {
+                        acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        acknowledged.push(body);
+                    }
                     Ok(response) => panic!("unexpected status {}", response.status()),
                     Err(_) => break,
                 }
@@ -454,22 +463,26 @@ fn acknowledged_comments_survive_kill_9() {
             config.to_str().unwrap(),
         ]);
         let address = server.address.clone();
-        let submitting = runtime.spawn(async move { submit_until_killed(&address, round).await });
-        // Kill at a random moment each round, while writes are in flight.
+        let acks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = acks.clone();
+        let submitting =
+            runtime.spawn(async move { submit_until_killed(&address, round, counted).await });
+        // Writes must be flowing before the kill (a busy CI machine may take a while to answer
+        // the first one); then kill at a random moment, while more are in flight.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while acks.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            assert!(Instant::now() < deadline, "round {round}: no comment was acknowledged");
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let jitter = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos()
-            % 400;
-        std::thread::sleep(Duration::from_millis(100 + u64::from(jitter)));
+            % 300;
+        std::thread::sleep(Duration::from_millis(20 + u64::from(jitter)));
         server.signal("KILL");
         server.wait_for_exit(Duration::from_secs(5));
-        let acked = runtime.block_on(submitting).unwrap();
-        assert!(
-            !acked.is_empty(),
-            "round {round}: nothing was acknowledged before the kill"
-        );
-        acknowledged.extend(acked);
+        acknowledged.extend(runtime.block_on(submitting).unwrap());
     }
     // A fresh start opens (and recovers) the database; every acknowledged comment is there once.
     let server = Server::start(&[
