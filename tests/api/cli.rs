@@ -399,7 +399,7 @@ async fn submit_until_killed(
 ) -> Vec<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     let mut tasks = Vec::new();
