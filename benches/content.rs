@@ -1,5 +1,6 @@
 //! Start-up cost: loading, validating and rendering the guide, for the shipped content and
-//! for a generated guide of 1,000 sections. `cargo bench --bench content`.
+//! for a generated guide of 1,000 sections; the search index alone, and searching.
+//! `cargo bench --bench content`.
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -23,6 +24,16 @@ fn generated(sections: usize) -> tempfile::TempDir {
     )
     .unwrap();
     std::fs::copy(root().join("content/home.md"), dir.path().join("home.md")).unwrap();
+    // The pages beyond the guide, which the home page and the FAQ link to.
+    std::fs::create_dir_all(dir.path().join("pages")).unwrap();
+    for entry in std::fs::read_dir(root().join("content/pages")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("pages").join(entry.file_name()),
+        )
+        .unwrap();
+    }
     for entry in std::fs::read_dir(root().join("content/guide")).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), guide.join(entry.file_name())).unwrap();
@@ -61,11 +72,49 @@ fn benches(c: &mut Criterion) {
         b.iter(|| load_and_render(big.path()))
     });
     group.finish();
+    // The search index alone, built at load and on every reload (budgets: 50 ms for the
+    // shipped guide, 1 s for 1,000 sections).
+    let assets = Assets::load(&root().join("static")).unwrap();
+    let synonyms =
+        content::Synonyms::parse(&std::fs::read_to_string(shipped.join("synonyms.toml")).unwrap())
+            .unwrap();
+    let guide = content::load(&shipped, &assets).unwrap();
+    c.bench_function("build the search index of the shipped guide", |b| {
+        b.iter(|| content::SearchIndex::build(&guide.sections, synonyms.clone()))
+    });
+    let big_guide = content::load(big.path(), &assets).unwrap();
+    let mut group = c.benchmark_group("1,000 sections");
+    group.sample_size(10);
+    group.bench_function("build the search index of 1,000 sections", |b| {
+        b.iter(|| content::SearchIndex::build(&big_guide.sections, synonyms.clone()))
+    });
+    group.finish();
+    c.bench_function("search the shipped guide (52 reader queries)", |b| {
+        let queries = reader_queries();
+        b.iter(|| {
+            for q in &queries {
+                std::hint::black_box(guide.search.search(q));
+            }
+        })
+    });
+
     let site = load_and_render(&shipped);
     let page = site.page("/guide/risks").unwrap();
     c.bench_function("compress one section page (gzip 9 + brotli 11)", |b| {
         b.iter(|| page.body.compressed())
     });
+}
+
+/// The reader queries of `tests/fixtures/search-queries.toml`.
+fn reader_queries() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/search-queries.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    table["query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["q"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 criterion_group!(content_benches, benches);

@@ -9,7 +9,7 @@ use super::front_matter::{self, LineError, Split};
 use super::markdown::{self, MarkdownProblem, RenderOptions};
 use super::{
     Day, FaqEntry, Guide, Home, Item, NavLink, Problem, Reviewer, SearchIndex, Section, SiteInfo,
-    Source, line_of, slugify,
+    Source, Synonyms, line_of, slugify,
 };
 use crate::assets::Assets;
 
@@ -145,6 +145,8 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
     let home = load_home(&dir.join("home.md"), assets, &mut problems);
     let loaded = load_sections(&dir.join("guide"), assets, &mut problems);
     let pages = pages::load(&dir.join("pages"), assets, &mut problems);
+    let synonyms_path = dir.join(SYNONYMS_FILE);
+    let synonyms = load_synonyms(&synonyms_path, &mut problems);
     check_uniqueness(&loaded, &mut problems);
     check_required(dir, &loaded, &mut problems);
     for l in &loaded {
@@ -212,7 +214,10 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
     if let Some(newest) = sections.iter().map(|s| s.updated).max() {
         home.updated = newest;
     }
-    let search = SearchIndex::build(&sections);
+    let search = SearchIndex::build(&sections, synonyms);
+    for (line, message) in search.unused_synonyms() {
+        warnings.add(&synonyms_path, line, message);
+    }
     Ok(Guide {
         site,
         home,
@@ -221,6 +226,27 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
         pages,
         search,
         warnings: warnings.0,
+    })
+}
+
+/// The editors' search synonyms, in the content folder. Optional.
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
+
+/// `synonyms.toml`, or none when there is no such file.
+fn load_synonyms(path: &Path, problems: &mut Problems) -> Synonyms {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Synonyms::default(),
+        Err(err) => {
+            problems.add(path, 1, format!("cannot read the file: {err}"));
+            return Synonyms::default();
+        }
+    };
+    Synonyms::parse(&text).unwrap_or_else(|found| {
+        for (line, message) in found {
+            problems.add(path, line, message);
+        }
+        Synonyms::default()
     })
 }
 
@@ -542,6 +568,7 @@ fn parse_section(
                 Item {
                     title: item.title,
                     html: text.html,
+                    text: text.text,
                     combined_html,
                 }
             })

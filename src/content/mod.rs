@@ -15,7 +15,7 @@ pub use dates::{Day, human_date};
 pub use loader::{MIN_READING_EASE, REQUIRED_SECTIONS, check_section_text, load};
 pub use markdown::{Heading, Rendered, TextBlock, escape_html, slugify, split_at_structured};
 pub use reviewer::Reviewer;
-pub use search::{SearchHit, SearchIndex};
+pub use search::{MAX_TERMS, SearchHit, SearchIndex, SearchResults, Synonyms};
 
 /// The whole guide, as readers see it.
 #[derive(Debug)]
@@ -201,6 +201,8 @@ pub struct Source {
 pub struct Item {
     pub title: String,
     pub html: String,
+    /// Plain text, for search.
+    pub text: String,
     /// As rendered inside the one-page guide (ids and in-page links prefixed).
     pub combined_html: String,
 }

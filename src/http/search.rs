@@ -3,6 +3,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::site::SearchQuery;
 use crate::state::AppState;
 use crate::web::{AppError, HtmlPage, Result};
 
@@ -15,16 +16,23 @@ pub struct SearchParams {
     q: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Response> {
-    let query: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let trimmed = params.q.trim();
+    let text: String = trimmed.chars().take(MAX_QUERY_CHARS).collect();
+    let query = SearchQuery {
+        cut: text.len() < trimmed.len(),
+        max_chars: MAX_QUERY_CHARS,
+        text,
+    };
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
     let site = state.site();
-    let hits = site.guide.search.search(&query);
+    let results = site.guide.search.search(&query.text);
     let html = site
-        .render_search(&query, &hits)
+        .render_search(&query, &results)
         .map_err(|err| AppError::Internal(anyhow::anyhow!("rendering search results: {err}")))?;
     Ok(HtmlPage::ok(html).into_response())
 }

@@ -15,14 +15,14 @@ use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
 use crate::comments::{Comment, CommentStore};
-use crate::content::{Guide, SearchHit};
+use crate::content::{Guide, SearchResults};
 use crate::paths;
 pub use comments::PublicComment;
 pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{
     FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
 };
-pub use views::{Layout, PageMeta, ReplyTarget, SectionExtras};
+pub use views::{Layout, PageMeta, ReplyTarget, SearchQuery, SectionExtras};
 
 /// A response body rendered ahead of time, in every encoding, each with a strong ETag.
 #[derive(Debug)]
@@ -265,8 +265,12 @@ impl Site {
     }
 
     /// Renders the search page for a query (search results differ per request).
-    pub fn render_search(&self, query: &str, hits: &[SearchHit]) -> askama::Result<String> {
-        SearchPage::new(&self.guide, &self.assets, query, hits).render()
+    pub fn render_search(
+        &self,
+        query: &SearchQuery,
+        results: &SearchResults,
+    ) -> askama::Result<String> {
+        SearchPage::new(&self.guide, &self.assets, query, results).render()
     }
 }
 

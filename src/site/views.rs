@@ -7,7 +7,7 @@ use super::PublicComment;
 use super::json_ld;
 use crate::assets::Assets;
 use crate::comments::CommentForm;
-use crate::content::{Guide, Heading, Page, SearchHit, Section, SiteInfo, split_at_structured};
+use crate::content::{Guide, Heading, Page, SearchResults, Section, SiteInfo, split_at_structured};
 
 /// What the base layout needs on every page: the site's settings, its static files, and
 /// the facts of the page it wraps. Every page view holds one.
@@ -305,25 +305,36 @@ impl<'a> GuidePage<'a> {
     }
 }
 
+/// What the reader searched for, as the search page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Trimmed, and cut to `max_chars`.
+    pub text: String,
+    /// The reader typed more than `max_chars` characters.
+    pub cut: bool,
+    pub max_chars: usize,
+}
+
 #[derive(Template)]
 #[template(path = "search.html")]
 pub struct SearchPage<'a> {
     pub layout: Layout<'a>,
-    pub query: &'a str,
-    pub hits: &'a [SearchHit],
+    pub query: &'a SearchQuery,
+    pub results: &'a SearchResults,
+    pub sections: &'a [Section],
 }
 
 impl<'a> SearchPage<'a> {
     pub fn new(
         guide: &'a Guide,
         assets: &'a Assets,
-        query: &'a str,
-        hits: &'a [SearchHit],
+        query: &'a SearchQuery,
+        results: &'a SearchResults,
     ) -> Self {
-        let title = if query.is_empty() {
+        let title = if query.text.is_empty() {
             "Search the guide".to_owned()
         } else {
-            format!("Search results for “{query}”")
+            format!("Search results for “{}”", query.text)
         };
         let mut meta = PageMeta::new(
             &guide.site,
@@ -339,7 +350,8 @@ impl<'a> SearchPage<'a> {
                 meta,
             },
             query,
-            hits,
+            results,
+            sections: &guide.sections,
         }
     }
 }

@@ -471,7 +471,10 @@ fn acknowledged_comments_survive_kill_9() {
         // the first one); then kill at a random moment, while more are in flight.
         let deadline = Instant::now() + Duration::from_secs(60);
         while acks.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            assert!(Instant::now() < deadline, "round {round}: no comment was acknowledged");
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: no comment was acknowledged"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
         let jitter = std::time::SystemTime::now()

@@ -16,5 +16,6 @@ mod pages;
 mod postgres;
 mod reliability;
 mod search;
+mod search_queries;
 mod static_files;
 mod storage;

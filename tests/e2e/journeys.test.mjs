@@ -290,7 +290,7 @@ test('on a 360 px phone nothing scrolls sideways, taps are big enough and text i
   const page = await newPage(PHONE);
   const paths = ['/', '/guide', '/guide/what-is-smp', '/guide/process', '/guide/cost-and-longevity', '/guide/risks',
     '/guide/choosing-a-practitioner', '/guide/pros-and-cons', '/guide/faq', '/about', '/comment-rules', '/privacy',
-    '/search?q=pigment', '/nope', '/admin/login'];
+    '/search?q=pigment', '/search?q=sunscreeeeen', '/nope', '/admin/login'];
   for (const p of paths) {
     await go(page, p);
     const report = await page.evaluate(() => {
@@ -319,6 +319,29 @@ test('on a 360 px phone nothing scrolls sideways, taps are big enough and text i
   await shot(page, 'section-phone');
   await go(page, '/guide/faq');
   await shot(page, 'faq-phone');
+  await page.close();
+});
+
+test('on a phone, a reader searches from the header and opens the answer', async () => {
+  const page = await newPage(PHONE);
+  await go(page, '/guide/risks');
+  const box = await page.$eval('#site-search', (el) => {
+    const r = el.getBoundingClientRect();
+    return { width: r.width, height: r.height, size: parseFloat(getComputedStyle(el).fontSize), label: el.labels[0].textContent };
+  });
+  assert.equal(box.label, 'Search the guide');
+  assert.ok(box.height >= 24 && box.width >= 150, `search box ${box.width}x${box.height}`);
+  assert.ok(box.size >= 16, `search box text ${box.size}px`);
+  await page.tap('#site-search');
+  await page.keyboard.type('does it hurt');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/search');
+  assert.equal(url.searchParams.get('q'), 'does it hurt');
+  assert.equal(await page.$eval('.result-list a', (a) => a.getAttribute('href')), '/guide/faq#does-it-hurt');
+  await shot(page, 'search-phone');
+  await clickAndWait(page, '.result-list a');
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).hash, '/guide/faq#does-it-hurt');
   await page.close();
 });
 

@@ -1,0 +1,318 @@
+//! The index: built once from the loaded sections, then only read.
+//!
+//! Each section is a document with three fields (title, headings, body); each FAQ question
+//! is a document of its own, so that it can be a result of its own. Inside a section, text
+//! is grouped into passages, one per heading, to pick the heading a result links to.
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::synonyms::Synonyms;
+use super::text::{Stemmer, is_stop_word, scan};
+use crate::content::Section;
+
+pub const TITLE: usize = 0;
+pub const HEADINGS: usize = 1;
+pub const BODY: usize = 2;
+
+/// A piece of text with the term id of each word's stem and its byte range, for scoring
+/// passages and for snippets (ids, not strings: comparing them costs nothing per request).
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub text: String,
+    pub words: Vec<(u32, Range<usize>)>,
+}
+
+/// The text under one heading (or before the first one).
+#[derive(Debug)]
+pub struct Passage {
+    /// The id of the heading, `None` before the first one.
+    pub anchor: Option<String>,
+    /// The heading as readers see it.
+    pub heading: Option<String>,
+    /// Headings and callout titles: they weigh more.
+    pub titles: Vec<Block>,
+    pub blocks: Vec<Block>,
+}
+
+impl Passage {
+    pub fn len(&self) -> usize {
+        self.titles
+            .iter()
+            .chain(&self.blocks)
+            .map(|b| b.words.len())
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+pub struct Doc {
+    /// The section's title, or the FAQ question.
+    pub title: String,
+    /// The section's title (the same as `title` for a section).
+    pub section: String,
+    /// `/guide/slug`.
+    pub path: String,
+    /// For an FAQ question: its id on the FAQ page.
+    pub anchor: Option<String>,
+    /// Words per field.
+    pub len: [f32; 3],
+    pub passages: Vec<Passage>,
+    /// The section's description (or the answer), the snippet when no passage matches.
+    pub summary: Block,
+}
+
+/// A document that holds a term, and how often in each field.
+#[derive(Debug, Clone, Copy)]
+pub struct Posting {
+    pub doc: u32,
+    pub tf: [f32; 3],
+}
+
+/// A word of the guide as written (folded), for typo matching and "did you mean".
+#[derive(Debug)]
+pub struct KnownWord {
+    pub folded: String,
+    pub stem: String,
+    /// In how many documents it appears: the commoner, the likelier a suggestion.
+    pub docs: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Index {
+    pub docs: Vec<Doc>,
+    pub postings: HashMap<String, Vec<Posting>>,
+    /// Every stem in the guide (stop words too), as the id blocks use.
+    pub terms: HashMap<String, u32>,
+    pub avg_len: [f32; 3],
+    /// Known words by their first letter.
+    pub vocabulary: HashMap<char, Vec<KnownWord>>,
+    pub synonyms: Synonyms,
+    pub stemmer: Stemmer,
+}
+
+/// What the build learns about each distinct word (as folded), so that a word seen again
+/// costs one hash lookup and no allocation.
+#[derive(Default)]
+struct Words {
+    /// Folded word → index into `seen`.
+    ids: HashMap<String, u32>,
+    seen: Vec<Seen>,
+    /// Term id → stem.
+    stems: Vec<String>,
+    terms: HashMap<String, u32>,
+    /// Term id → documents that hold it.
+    postings: Vec<Vec<Posting>>,
+}
+
+struct Seen {
+    folded: String,
+    term: u32,
+    stop: bool,
+    /// A candidate for typo matching and suggestions: a real word of three letters or more.
+    known: bool,
+    docs: u32,
+    last_doc: u32,
+}
+
+impl Words {
+    fn intern(&mut self, folded: &str, stemmer: &Stemmer) -> u32 {
+        let stem = stemmer.stem_uncached(folded);
+        let term = match self.terms.get(&stem) {
+            Some(&term) => term,
+            None => {
+                let term = self.stems.len() as u32;
+                self.terms.insert(stem.clone(), term);
+                self.stems.push(stem);
+                self.postings.push(Vec::new());
+                term
+            }
+        };
+        let stop = is_stop_word(folded);
+        let id = self.seen.len() as u32;
+        self.seen.push(Seen {
+            folded: folded.to_owned(),
+            term,
+            stop,
+            known: !stop
+                && folded.chars().count() > 2
+                && !folded.bytes().any(|b| b.is_ascii_digit()),
+            docs: 0,
+            last_doc: u32::MAX,
+        });
+        self.ids.insert(folded.to_owned(), id);
+        id
+    }
+}
+
+/// Collects one document's fields while it is built.
+struct DocBuilder<'a> {
+    words: &'a mut Words,
+    stemmer: &'a Stemmer,
+    doc: u32,
+    tf: HashMap<u32, [f32; 3]>,
+    len: [f32; 3],
+}
+
+impl DocBuilder<'_> {
+    /// Adds `text` to `field` and returns it as a block.
+    fn add(&mut self, field: usize, text: &str) -> Block {
+        let mut out = Vec::new();
+        scan(text, |folded, range| {
+            let id = match self.words.ids.get(folded) {
+                Some(&id) => id,
+                None => self.words.intern(folded, self.stemmer),
+            };
+            let seen = &mut self.words.seen[id as usize];
+            if !seen.stop {
+                self.tf.entry(seen.term).or_default()[field] += 1.0;
+                self.len[field] += 1.0;
+                if seen.known && seen.last_doc != self.doc {
+                    seen.last_doc = self.doc;
+                    seen.docs += 1;
+                }
+            }
+            out.push((seen.term, range));
+        });
+        Block {
+            text: text.to_owned(),
+            words: out,
+        }
+    }
+
+    /// The document's statistics go into the postings.
+    fn finish(self) -> [f32; 3] {
+        for (term, tf) in self.tf {
+            self.words.postings[term as usize].push(Posting { doc: self.doc, tf });
+        }
+        self.len
+    }
+}
+
+impl Index {
+    pub fn build(sections: &[Section], synonyms: Synonyms) -> Self {
+        let mut index = Index {
+            synonyms,
+            ..Index::default()
+        };
+        let mut words = Words::default();
+        for section in sections {
+            index.add_section(section, &mut words);
+            for entry in &section.faq {
+                let mut doc = index.builder(&mut words);
+                doc.add(TITLE, &entry.question);
+                let answer = doc.add(BODY, &entry.answer_text);
+                let len = doc.finish();
+                index.docs.push(Doc {
+                    title: entry.question.clone(),
+                    section: section.title.clone(),
+                    path: section.path(),
+                    anchor: Some(entry.id.clone()),
+                    len,
+                    passages: vec![Passage {
+                        anchor: Some(entry.id.clone()),
+                        heading: None,
+                        titles: Vec::new(),
+                        blocks: vec![answer.clone()],
+                    }],
+                    summary: answer,
+                });
+            }
+        }
+        // Averaged over the documents that have the field (FAQ questions have no headings).
+        for field in 0..3 {
+            let lens: Vec<f32> = index
+                .docs
+                .iter()
+                .map(|d| d.len[field])
+                .filter(|&l| l > 0.0)
+                .collect();
+            index.avg_len[field] = (lens.iter().sum::<f32>() / lens.len().max(1) as f32).max(1.0);
+        }
+        for seen in words.seen.into_iter().filter(|s| s.known && s.docs > 0) {
+            let Some(first) = seen.folded.chars().next() else {
+                continue;
+            };
+            index.vocabulary.entry(first).or_default().push(KnownWord {
+                stem: words.stems[seen.term as usize].clone(),
+                folded: seen.folded,
+                docs: seen.docs,
+            });
+        }
+        for list in index.vocabulary.values_mut() {
+            list.sort_by(|a, b| a.folded.cmp(&b.folded));
+        }
+        index.postings = words
+            .stems
+            .into_iter()
+            .zip(words.postings)
+            .filter(|(_, postings)| !postings.is_empty())
+            .collect();
+        index.terms = words.terms;
+        index
+    }
+
+    fn builder<'a>(&'a self, words: &'a mut Words) -> DocBuilder<'a> {
+        DocBuilder {
+            words,
+            stemmer: &self.stemmer,
+            doc: self.docs.len() as u32,
+            tf: HashMap::new(),
+            len: [0.0; 3],
+        }
+    }
+
+    fn add_section(&mut self, section: &Section, words: &mut Words) {
+        let mut doc = self.builder(words);
+        doc.add(TITLE, &section.title);
+        let mut passages: Vec<Passage> = Vec::new();
+        for block in &section.body.blocks {
+            if passages.last().is_none_or(|p| p.anchor != block.anchor) {
+                let heading = block.anchor.as_ref().and_then(|id| {
+                    section
+                        .body
+                        .headings
+                        .iter()
+                        .find(|h| &h.id == id)
+                        .map(|h| h.text.clone())
+                });
+                passages.push(Passage {
+                    anchor: block.anchor.clone(),
+                    heading,
+                    titles: Vec::new(),
+                    blocks: Vec::new(),
+                });
+            }
+            let passage = passages.last_mut().expect("pushed above");
+            if block.heading {
+                passage.titles.push(doc.add(HEADINGS, &block.text));
+            } else {
+                passage.blocks.push(doc.add(BODY, &block.text));
+            }
+        }
+        for (anchor, items) in [
+            ("steps", &section.steps),
+            ("pros", &section.pros),
+            ("cons", &section.cons),
+        ] {
+            for item in items {
+                passages.push(Passage {
+                    anchor: Some(anchor.to_owned()),
+                    heading: Some(item.title.clone()),
+                    titles: vec![doc.add(HEADINGS, &item.title)],
+                    blocks: vec![doc.add(BODY, &item.text)],
+                });
+            }
+        }
+        let summary = doc.add(BODY, &section.description);
+        let len = doc.finish();
+        self.docs.push(Doc {
+            title: section.title.clone(),
+            section: section.title.clone(),
+            path: section.path(),
+            anchor: None,
+            len,
+            passages,
+            summary,
+        });
+    }
+}
