@@ -13,10 +13,11 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::comments::{self, CommentServices, FloodControl, PreviewSigner, SpamRules};
+use crate::comments::{CommentServices, FloodControl, PreviewSigner, SpamRules};
 use crate::config::Config;
 use crate::site::{SiteHandle, load_site};
 use crate::state::AppState;
+use crate::store;
 use crate::{admin, http, web};
 
 /// Every route with its layers, ready to serve. The access log is outermost, so that every
@@ -69,7 +70,7 @@ pub struct Application {
     config: Arc<Config>,
     state: AppState,
     watch: crate::reload::Watch,
-    _server_lock: Option<comments::ServerLock>,
+    _server_lock: Option<store::ServerLock>,
 }
 
 impl Application {
@@ -84,7 +85,7 @@ impl Application {
         })?;
         config.listen_url = Some(crate::config::listen_url(listener.local_addr()?));
         // A running server holds this lock so that `db restore` cannot pull the file away.
-        let server_lock = match comments::database_path(&config.database) {
+        let server_lock = match store::database_path(&config.database) {
             Some(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).with_context(|| {
@@ -94,13 +95,13 @@ impl Application {
                         )
                     })?;
                 }
-                Some(comments::ServerLock::acquire(&path)?)
+                Some(store::ServerLock::acquire(&path)?)
             }
             None => None,
         };
-        let store = comments::open_store(&config.database).await?;
+        let store = store::open_store(&config.database).await?;
         tracing::info!(
-            database = %comments::shown_database_url(&config.database),
+            database = %store::shown_database_url(&config.database),
             "database ready"
         );
         let site = load_site(&config, store.as_ref()).await?;

@@ -22,6 +22,7 @@ pub mod reload;
 pub mod server;
 pub mod site;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod text;
 pub mod web;

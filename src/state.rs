@@ -4,9 +4,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::comments::{CommentServices, Publisher, Store};
+use crate::comments::{CommentServices, Publisher};
 use crate::config::Config;
 use crate::site::{Site, SiteHandle};
+use crate::store::Store;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 //! rule that a session unused for twelve hours is over.
 use sha2::{Digest, Sha256};
 
-use crate::comments::{Session, Store, StoreError};
+use crate::store::{Session, Store, StoreError};
 
 /// A session unused for this long is over.
 pub const SESSION_IDLE_SECS: i64 = 12 * 60 * 60;

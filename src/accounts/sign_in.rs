@@ -4,7 +4,7 @@
 //! exist.
 use super::passwords::verify_password;
 use super::sessions::NewSession;
-use crate::comments::Store;
+use crate::store::Store;
 
 /// Failed sign-ins allowed per username and client in [`FAILURE_WINDOW_SECS`].
 const MAX_FAILURES: i64 = 5;

@@ -5,8 +5,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::queue::render_comment;
 use super::{AdminForm, safe_return_to};
 use crate::clock::now;
-use crate::comments::{Action, ActionOutcome, NewAnswer, moderate};
+use crate::comments::moderate;
 use crate::state::AppState;
+use crate::store::{Action, ActionOutcome, NewAnswer};
 use crate::web::{AppError, Result};
 
 /// Most comments one bulk action may touch (a queue page holds 50).

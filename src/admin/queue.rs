@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::Moderator;
 use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
-use crate::comments::{QueueFilter, Status};
 use crate::site::Layout;
 use crate::state::AppState;
+use crate::store::{QueueFilter, Status};
 use crate::web::{AppError, HtmlPage, Result, render};
 
 /// Comments per queue page.

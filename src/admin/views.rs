@@ -2,9 +2,9 @@
 use askama::Template;
 
 use crate::assets::Assets;
-use crate::comments::{Action, Comment, Event, Status};
 use crate::content::{Guide, SiteInfo, human_date};
 use crate::site::{Layout, PageMeta};
+use crate::store::{Action, Comment, Event, Status};
 
 /// A comment as a moderator sees it: everything, including the private fields.
 pub struct AdminComment {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{CommentsCommand, ExportFormat, block_on, open};
 use crate::clock::rfc3339;
-use crate::comments::{Comment, Event, Status};
+use crate::store::{Comment, Event, Status};
 
 pub fn comments(command: CommentsCommand) -> ExitCode {
     block_on(async move {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{DatabaseArgs, DbCommand, block_on, database_url};
-use crate::comments::open_store;
+use crate::store::open_store;
 
 pub fn db(command: DbCommand) -> ExitCode {
     block_on(async move {
@@ -13,15 +13,15 @@ pub fn db(command: DbCommand) -> ExitCode {
             DbCommand::Restore { path, db } => (path, db, true),
             DbCommand::Copy { to, db } => return copy(&db, &to).await,
         };
-        let database = crate::comments::database_path(&database_url(&db)?).context(
+        let database = crate::store::database_path(&database_url(&db)?).context(
             "backup and restore work on SQLite databases (sqlite://PATH); back up \
                  PostgreSQL with pg_dump (see docs/DEPLOYMENT.md)",
         )?;
         if restoring {
-            crate::comments::restore(&path, &database).await?;
+            crate::store::restore(&path, &database).await?;
             println!("restored {} from {}", database.display(), path.display());
         } else {
-            crate::comments::backup(&database, &path).await?;
+            crate::store::backup(&database, &path).await?;
             println!("backed up {} to {}", database.display(), path.display());
         }
         Ok(())
@@ -34,7 +34,7 @@ async fn copy(db: &DatabaseArgs, to: &str) -> anyhow::Result<()> {
     if from == to {
         anyhow::bail!("the source and the destination are the same database");
     }
-    let shown = crate::comments::shown_database_url(to);
+    let shown = crate::store::shown_database_url(to);
     let source = open_store(&from).await?;
     let destination = open_store(to).await?;
     let dump = source.dump().await.context("reading the source database")?;

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::comments::{Store, open_store};
 use crate::config::{Config, ServeOverrides};
+use crate::store::{Store, open_store};
 use crate::telemetry::LogFormat;
 
 /// Runs the subcommand the command line asked for (`serve` when none).

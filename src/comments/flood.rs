@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
 
 use crate::config::CommentSettings;
 
@@ -34,6 +35,18 @@ impl ClientAddress {
         let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip));
         Self(client.unwrap_or(peer))
     }
+}
+
+/// A salted hash of the client address: lets moderators see that two comments came from
+/// the same client without storing the address itself.
+pub fn client_hash(salt: &[u8], address: IpAddr) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(address.to_string().as_bytes());
+    hasher.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub enum FloodVerdict {

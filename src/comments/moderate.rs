@@ -3,7 +3,7 @@
 //! each section whose public comments changed is re-rendered once. The admin routes and
 //! the command line share these.
 use super::Publisher;
-use super::{Action, ActionOutcome, NewAnswer, Store, StoreError};
+use crate::store::{Action, ActionOutcome, NewAnswer, Store, StoreError};
 
 /// What an action did to each comment it was asked about, in order.
 #[derive(Debug, Default)]

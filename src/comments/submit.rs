@@ -4,9 +4,10 @@
 //! into a response.
 use std::net::IpAddr;
 
+use super::client_hash;
 use super::{FloodControl, FloodVerdict, NewComment, PreviewSigner, Publisher, SpamRules, Verdict};
-use super::{InsertOutcome, Status, Store, StoreError, StoredComment, client_hash};
 use crate::notify::{Notifier, Waiting};
+use crate::store::{InsertOutcome, Status, Store, StoreError, StoredComment};
 
 /// What the comment workflow needs besides the store; built once at start.
 pub struct CommentServices {

@@ -10,11 +10,12 @@ use serde::Deserialize;
 
 use crate::clock::now;
 use crate::comments::{
-    ClientAddress, CommentForm, FieldError, FormValues, NewComment, Status, Submission, Submitted,
+    ClientAddress, CommentForm, FieldError, FormValues, NewComment, Submission, Submitted,
     decode_form,
 };
 use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
+use crate::store::Status;
 use crate::web::cached_response;
 use crate::web::{AppError, HtmlPage, Result};
 

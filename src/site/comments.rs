@@ -1,8 +1,8 @@
 //! Comments as readers see them: approved only, threaded one level deep, no private data.
 use std::collections::HashMap;
 
-use crate::comments::{Comment, Status};
 use crate::content::human_date;
+use crate::store::{Comment, Status};
 
 /// One comment on a public page. Holds no email, client hash or user agent.
 #[derive(Debug, Clone)]

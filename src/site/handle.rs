@@ -6,9 +6,9 @@ use anyhow::Context;
 
 use super::Site;
 use crate::assets::Assets;
-use crate::comments::CommentStore;
 use crate::config::Config;
 use crate::content::{self, Problem};
+use crate::store::CommentStore;
 
 /// The current site, and the content problems of the last failed reload.
 pub struct SiteHandle {

@@ -14,9 +14,9 @@ use askama::Template;
 use sha2::{Digest, Sha256};
 
 use crate::assets::Assets;
-use crate::comments::{Comment, CommentStore};
 use crate::content::{Guide, SearchResults};
 use crate::paths;
+use crate::store::{Comment, CommentStore};
 pub use comments::PublicComment;
 pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{

@@ -3,11 +3,11 @@
 //! rate. One writer task takes every comment waiting at that moment, inserts them all in
 //! one transaction, commits once, and only then answers each submission: every reader
 //! still gets their 303 only after their comment is on disk.
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::store_error;
-use crate::comments::store::{InsertOutcome, StoreError, StoredComment};
+use super::comments::insert_comment;
+use super::{Dialect, InsertOutcome, StoreError, StoredComment};
 
 /// Most comments in one transaction; more wait for the next one.
 const MAX_BATCH: usize = 256;
@@ -22,9 +22,9 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on the current Tokio runtime.
-    pub fn start(pool: SqlitePool) -> Self {
+    pub fn start(pool: AnyPool, dialect: Dialect) -> Self {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, rx));
+        tokio::spawn(run(pool, dialect, rx));
         Self { tx }
     }
 
@@ -40,10 +40,10 @@ impl Writer {
     }
 }
 
-async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<(StoredComment, Reply)>) {
+async fn run(pool: AnyPool, dialect: Dialect, mut rx: mpsc::Receiver<(StoredComment, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_batch(&pool, &batch).await {
+        match write_batch(&pool, dialect, &batch).await {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
@@ -67,43 +67,24 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<(StoredComment, Reply)>) {
 }
 
 async fn write_batch(
-    pool: &SqlitePool,
+    pool: &AnyPool,
+    dialect: Dialect,
     batch: &[(StoredComment, Reply)],
 ) -> Result<Vec<InsertOutcome>, StoreError> {
     let mut tx = pool
-        .begin_with(super::BEGIN_WRITE)
+        .begin_with(dialect.begin_write())
         .await
-        .map_err(store_error("starting to store comments"))?;
+        .map_err(dialect.error("starting to store comments"))?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for (c, _) in batch {
-        // ON CONFLICT DO NOTHING keeps a duplicate from aborting the others.
-        let done = sqlx::query(
-            "INSERT INTO comments (section, parent_id, author, email, url, body, status, created_at, \
-             client_hash, user_agent, flag_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (section, author, body) DO NOTHING",
-        )
-        .bind(&c.section)
-        .bind(c.parent_id)
-        .bind(&c.author)
-        .bind(&c.email)
-        .bind(&c.url)
-        .bind(&c.body)
-        .bind(c.status.as_str())
-        .bind(c.created_at)
-        .bind(&c.client_hash)
-        .bind(&c.user_agent)
-        .bind(&c.flag_reason)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error("storing a comment"))?;
-        outcomes.push(if done.rows_affected() == 0 {
-            InsertOutcome::Duplicate
-        } else {
-            InsertOutcome::Inserted(done.last_insert_rowid())
-        });
+    for (comment, _) in batch {
+        outcomes.push(
+            insert_comment(&mut tx, comment)
+                .await
+                .map_err(dialect.error("storing a comment"))?,
+        );
     }
     tx.commit()
         .await
-        .map_err(store_error("committing comments"))?;
+        .map_err(dialect.error("committing comments"))?;
     Ok(outcomes)
 }

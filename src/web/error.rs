@@ -137,10 +137,10 @@ pub fn message_page(title: &str, message: &str) -> String {
 
 /// The one place store errors become responses: "unavailable" is 503 with `Retry-After`
 /// on every route, anything else a 500.
-impl From<crate::comments::StoreError> for AppError {
-    fn from(err: crate::comments::StoreError) -> Self {
+impl From<crate::store::StoreError> for AppError {
+    fn from(err: crate::store::StoreError) -> Self {
         match err {
-            crate::comments::StoreError::Unavailable(cause) => AppError::Unavailable(cause),
+            crate::store::StoreError::Unavailable(cause) => AppError::Unavailable(cause),
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }

@@ -2,7 +2,7 @@
 //! Skipped, with a notice, when no PostgreSQL server can be had (see `postgres.rs`).
 use std::time::{Duration, Instant};
 
-use smp_guide::comments::{QueueFilter, Status};
+use smp_guide::store::{QueueFilter, Status};
 
 use crate::helpers::{TestApp, assert_redirects_to, form, spawn_app_with};
 use crate::postgres::fresh_database;

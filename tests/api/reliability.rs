@@ -32,7 +32,7 @@ async fn a_read_only_database_gives_503_and_keeps_the_comment_text() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.db");
     // Create and migrate the database, as a first start would.
-    let store = smp_guide::comments::open_store(&format!("sqlite://{}", path.display()))
+    let store = smp_guide::store::open_store(&format!("sqlite://{}", path.display()))
         .await
         .unwrap();
     store.secret("preview-link-key").await.unwrap();

@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use smp_guide::comments::{
+use smp_guide::store::{
     Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Status, Store, StoredComment,
     open_store,
 };
-use smp_guide::comments::{Comment, Dump};
+use smp_guide::store::{Comment, Dump};
 use tempfile::TempDir;
 
 use crate::postgres::fresh_database;
@@ -186,8 +186,7 @@ async fn approved_comments_come_per_section_oldest_first(s: Subject) {
     for id in [third, first, elsewhere] {
         approve(&*s, id).await;
     }
-    let ids =
-        |list: Vec<smp_guide::comments::Comment>| list.iter().map(|c| c.id).collect::<Vec<_>>();
+    let ids = |list: Vec<smp_guide::store::Comment>| list.iter().map(|c| c.id).collect::<Vec<_>>();
     assert_eq!(
         ids(s.approved(Some("risks")).await.unwrap()),
         [first, third]

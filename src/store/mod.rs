@@ -1,0 +1,147 @@
+//! The database: comments, moderation and its audit trail, moderator accounts and
+//! sessions, shared secrets and page revisions, in SQLite (the default, one file) or
+//! PostgreSQL (several instances on one database).
+//!
+//! The SQL is written once. Both databases run the same statements through sqlx's `Any`
+//! driver, with `$n` placeholders (which sqlx's SQLite driver reads as `?n`); the few real
+//! differences (how a write transaction begins, row locks, `MAX` vs `GREATEST`, which errors
+//! mean "unavailable", the schema's types) are answered by [`Dialect`]. Everything above
+//! this module sees the traits below, behind one `Arc<dyn Store>`.
+mod accounts;
+mod comments;
+mod dialect;
+mod moderation;
+mod rows;
+mod sqlite_file;
+mod status;
+mod transfer;
+mod writer;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::AnyPool;
+
+pub use accounts::{AccountStore, ModeratorInfo, Session};
+pub use comments::{Comment, CommentStore, InsertOutcome, StoredComment};
+pub use dialect::Dialect;
+pub use moderation::{ActionOutcome, Event, ModerationStore, NewAnswer, QueueFilter, QueuePage};
+pub use sqlite_file::{ServerLock, backup, database_path, restore};
+pub use status::{Action, InvalidTransition, Status};
+pub use transfer::{Dump, StoredModerator, TransferStore};
+
+/// A boxed future, so that the traits can be used as `Arc<dyn Store>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot take writes right now (disk full, read-only, locked too long,
+    /// unreachable). Shown to readers as 503 with their text kept.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// The whole storage, as one object.
+pub trait Store: CommentStore + ModerationStore + AccountStore + TransferStore {}
+impl<T: CommentStore + ModerationStore + AccountStore + TransferStore> Store for T {}
+
+/// The one implementation of every store trait, for either database.
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// SQLite's group commit for new comments; PostgreSQL commits each one itself.
+    writer: Option<writer::Writer>,
+}
+
+/// Opens the store named by a database URL, `sqlite://PATH` or `postgres://...`, creating
+/// (SQLite) and migrating it.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+impl SqlStore {
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let dialect = Dialect::of_url(url).with_context(|| {
+            format!(
+                "unsupported database URL {:?}: expected sqlite://PATH (for example \
+                 sqlite://data/smp-guide.db) or postgres://USER@HOST/DATABASE",
+                shown_database_url(url)
+            )
+        })?;
+        let pool = dialect.connect(url).await?;
+        dialect
+            .migrator()
+            .run(&pool)
+            .await
+            .with_context(|| format!("cannot migrate the database {}", shown_database_url(url)))?;
+        let writer = dialect
+            .batches_writes()
+            .then(|| writer::Writer::start(pool.clone(), dialect));
+        Ok(Self {
+            pool,
+            dialect,
+            writer,
+        })
+    }
+
+    /// Maps a driver error to a [`StoreError`], naming what was being done.
+    fn error(&self, context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+        self.dialect.error(context)
+    }
+
+    /// Starts a transaction that will write: it takes the write lock up front where the
+    /// database needs that (see [`Dialect::begin_write`]).
+    async fn begin_write(
+        &self,
+        context: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.pool
+            .begin_with(self.dialect.begin_write())
+            .await
+            .map_err(self.error(context))
+    }
+}
+
+/// A database URL as it may appear in messages and logs: without its password.
+pub fn shown_database_url(url: &str) -> String {
+    if url.starts_with("sqlite://") {
+        return url.to_owned();
+    }
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            // Query options may carry a password too (`?password=`).
+            if parsed.query().is_some_and(|q| q.contains("password")) {
+                parsed.set_query(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(an unparsable database URL)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_database_url;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            shown_database_url("postgres://smp:hunter2@db.internal:5432/smp"),
+            "postgres://smp:***@db.internal:5432/smp"
+        );
+        assert!(!shown_database_url("postgres://db/smp?password=hunter2").contains("hunter2"));
+        assert_eq!(shown_database_url("postgres://db/smp"), "postgres://db/smp");
+        assert!(!shown_database_url("postgres://smp:hunter2@[").contains("hunter2"));
+        assert_eq!(
+            shown_database_url("sqlite://data/smp-guide.db"),
+            "sqlite://data/smp-guide.db"
+        );
+    }
+}

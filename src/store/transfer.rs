@@ -1,0 +1,170 @@
+//! Whole-database copies (`smp-guide db copy`), between databases of either kind.
+use sqlx::{AssertSqlSafe, Row};
+
+use super::rows::{self, COLUMNS};
+use super::{Comment, Event, SqlStore, StoreError, StoreFuture};
+
+/// A moderator account with its password hash, as copied between databases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredModerator {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// Everything that must survive a move to another database: comments with their ids (so
+/// that replies, the audit trail and readers' preview links still point at them), the
+/// whole audit trail (deletions included), moderator accounts, and the shared secrets (so
+/// that client hashes keep matching). Sessions, sign-in failures and page revisions are
+/// short-lived and are not carried over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dump {
+    /// Oldest first, so that a comment always comes after the one it replies to.
+    pub comments: Vec<Comment>,
+    /// In the order they happened.
+    pub events: Vec<Event>,
+    pub moderators: Vec<StoredModerator>,
+    pub secrets: Vec<(String, Vec<u8>)>,
+}
+
+/// Copying a whole database to another one, of either backend (`smp-guide db copy`).
+pub trait TransferStore: Send + Sync {
+    fn dump(&self) -> StoreFuture<'_, Dump>;
+    /// Loads a dump into this database, which must hold no comments and no moderators;
+    /// all or nothing.
+    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()>;
+}
+
+impl TransferStore for SqlStore {
+    fn dump(&self) -> StoreFuture<'_, Dump> {
+        Box::pin(async move {
+            // One snapshot for every table, while servers keep writing.
+            let mut tx = self
+                .pool
+                .begin_with(self.dialect.begin_snapshot())
+                .await
+                .map_err(self.error("starting a copy"))?;
+            let read = self.error("reading the database for a copy");
+            let dump = async {
+                let comments = rows::comments(
+                    &sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {COLUMNS} FROM comments ORDER BY id"
+                    )))
+                    .fetch_all(&mut *tx)
+                    .await?,
+                )?;
+                let events = sqlx::query(
+                    "SELECT comment_id, action, moderator, at FROM comment_events ORDER BY id",
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(rows::event)
+                .collect::<Result<_, _>>()?;
+                let moderators = sqlx::query(
+                    "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(rows::stored_moderator)
+                .collect::<Result<_, _>>()?;
+                let secrets = sqlx::query("SELECT name, value FROM secrets ORDER BY name")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("name")?, r.try_get("value")?)))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                Ok::<_, sqlx::Error>(Dump {
+                    comments,
+                    events,
+                    moderators,
+                    secrets,
+                })
+            }
+            .await
+            .map_err(read)?;
+            tx.commit().await.map_err(self.error("ending a copy"))?;
+            Ok(dump)
+        })
+    }
+
+    fn load<'a>(&'a self, dump: &'a Dump) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.begin_write("starting a copy").await?;
+            if let Some(lock) = self.dialect.before_copy() {
+                sqlx::query(lock)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("locking the destination"))?;
+            }
+            let (comments, moderators): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM comments), (SELECT COUNT(*) FROM moderators)",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.error("checking the destination"))?;
+            if comments + moderators > 0 {
+                return Err(StoreError::Other(anyhow::anyhow!(
+                    "the destination already holds {comments} comment(s) and {moderators} \
+                     moderator(s): copy only into a new, empty database"
+                )));
+            }
+            for m in &dump.moderators {
+                sqlx::query(
+                    "INSERT INTO moderators (id, username, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(m.id)
+                .bind(&m.username)
+                .bind(&m.password_hash)
+                .bind(m.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.error("copying a moderator"))?;
+            }
+            for (name, value) in &dump.secrets {
+                sqlx::query(
+                    "INSERT INTO secrets (name, value) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(name)
+                .bind(value)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.error("copying a secret"))?;
+            }
+            let insert = format!(
+                "INSERT INTO comments ({COLUMNS}) VALUES ({})",
+                rows::placeholders(1, rows::COLUMN_COUNT)
+            );
+            for c in &dump.comments {
+                rows::bind_comment(sqlx::query(AssertSqlSafe(insert.clone())), c)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("copying a comment"))?;
+            }
+            for e in &dump.events {
+                sqlx::query(
+                    "INSERT INTO comment_events (comment_id, action, moderator, at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(e.comment_id)
+                .bind(&e.action)
+                .bind(&e.moderator)
+                .bind(e.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.error("copying the audit trail"))?;
+            }
+            for renumber in self.dialect.after_copy() {
+                sqlx::query(*renumber)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("renumbering after a copy"))?;
+            }
+            tx.commit().await.map_err(self.error("saving the copy"))
+        })
+    }
+}
