@@ -642,3 +642,75 @@ async fn link_previews_get_a_1200_by_630_image() {
     );
     assert_eq!(size, (1200, 630));
 }
+
+/// The `<main>` of a page as served, with what changes from run to run (the server's
+/// address, content fingerprints of static files) replaced by fixed markers.
+fn normalised_main(html: &str, address: &str) -> String {
+    let start = html.find("<main").expect("a <main>");
+    let end = html.find("</main>").expect("a </main>") + "</main>".len();
+    let main = html[start..end].replace(address, "http://SERVER");
+    // `/static/style.924e2d4cc8.css` -> `/static/style.FINGERPRINT.css`
+    let mut out = String::with_capacity(main.len());
+    let mut rest = main.as_str();
+    while let Some(at) = rest.find("/static/") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let name_end = from
+            .find(|c: char| c == '"' || c == '\'' || c == ')' || c.is_whitespace())
+            .unwrap_or(from.len());
+        let name = &from[..name_end];
+        let parts: Vec<&str> = name.rsplitn(3, '.').collect();
+        match parts.as_slice() {
+            [ext, hash, stem]
+                if hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                out.push_str(&format!("{stem}.FINGERPRINT.{ext}"));
+            }
+            _ => out.push_str(name),
+        }
+        rest = &from[name_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whole pages compared with the expected output kept in `tests/fixtures/pages/`, where a
+/// list of substrings would let a stray or missing element through. After a deliberate
+/// change to the templates or the fixture guide, run
+/// `UPDATE_EXPECTED=1 cargo test --test api whole_pages` and read the diff before committing.
+#[tokio::test]
+async fn whole_pages_match_their_expected_output() {
+    let app = spawn_app().await;
+    let mut mismatches = Vec::new();
+    for (path, file) in [
+        ("/guide/risks", "risks.main.html"),
+        ("/guide/faq", "faq.main.html"),
+        ("/", "home.main.html"),
+    ] {
+        let html = app.get_html(path).await;
+        let actual = normalised_main(&html, &app.address);
+        let expected_path = crate::helpers::repo_path(&format!("tests/fixtures/pages/{file}"));
+        if std::env::var_os("UPDATE_EXPECTED").is_some() {
+            std::fs::create_dir_all(expected_path.parent().unwrap()).unwrap();
+            std::fs::write(&expected_path, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|err| panic!("{}: {err}", expected_path.display()));
+        if actual != expected {
+            let line = actual
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, e)| a != e)
+                .map_or(actual.lines().count().min(expected.lines().count()), |n| n);
+            mismatches.push(format!(
+                "{path} differs from {} from line {}:\n  got:      {:?}\n  expected: {:?}",
+                expected_path.display(),
+                line + 1,
+                actual.lines().nth(line).unwrap_or(""),
+                expected.lines().nth(line).unwrap_or("")
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
