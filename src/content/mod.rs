@@ -7,6 +7,7 @@ mod markdown;
 mod readability;
 mod reviewer;
 mod search;
+mod suggest;
 
 use std::fmt;
 use std::path::PathBuf;
