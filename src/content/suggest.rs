@@ -1,21 +1,28 @@
 //! "Did you mean …?" for editors: the known name nearest to what was typed, offered only
 //! when the two are close enough that the difference is a slip of the keyboard.
 
-/// The most edits (letters added, dropped, changed or swapped) that still count as a slip.
-const MAX_EDITS: usize = 2;
-
-/// The name in `known` nearest to `typed`, ignoring case, when it is within two edits and
-/// the edits touch at most a third of its letters (so `fa` suggests `faq`, but `to` does not
-/// suggest `title`). Ties go to the first name in `known`.
+/// The name in `known` nearest to `typed`, ignoring case, when the difference is a slip:
+/// one edit (a letter added, dropped, changed, or two swapped) in a name of three letters
+/// or more, two in a name of eight or more. So `fa` suggests `faq` and `last_revewd`
+/// suggests `last_reviewed`, but `prices` does not suggest `process`. Ties go to the first
+/// name in `known`.
 pub fn closest<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let typed = typed.to_lowercase();
     known
         .into_iter()
         .filter(|name| !name.is_empty())
         .map(|name| (strsim::osa_distance(&typed, &name.to_lowercase()), name))
-        .filter(|&(edits, name)| edits <= MAX_EDITS && edits * 3 <= name.chars().count())
+        .filter(|&(edits, name)| edits <= allowed_edits(name.chars().count()))
         .min_by_key(|&(edits, _)| edits)
         .map(|(_, name)| name)
+}
+
+fn allowed_edits(letters: usize) -> usize {
+    match letters {
+        0..=2 => 0,
+        3..=7 => 1,
+        _ => 2,
+    }
 }
 
 #[cfg(test)]
@@ -41,6 +48,10 @@ mod tests {
             ("fa", Some("faq")),
             ("risk", Some("risks")),
             ("URGNET", Some("urgent")),
+            ("last_revewd", Some("last_reviewed")),
+            ("prices", None),
+            ("tilte", Some("title")),
+            ("tle", None),
             ("to", None),
             ("colour", None),
             ("warning", None),

@@ -477,6 +477,7 @@ fn broken_links_say_what_was_probably_meant() {
         ("/guide/risk", "link /guide/risk points to a section that does not exist: did you mean /guide/risks?"),
         ("/guide/risk#heading-one", "link /guide/risk#heading-one points to a section that does not exist: did you mean /guide/risks#heading-one?"),
         ("/guide/nowhere", "link /guide/nowhere points to a section that does not exist (no section has slug = \"nowhere\")"),
+        ("/guide/prices", "link /guide/prices points to a section that does not exist (no section has slug = \"prices\")"),
         ("/guide/faq#heading-on", "link /guide/faq#heading-on: section \"faq\" has no heading with id \"heading-on\": did you mean /guide/faq#heading-one?"),
         ("/guide/faq#prices", "link /guide/faq#prices: section \"faq\" has no heading with id \"prices\""),
         ("#heading-onr", "link #heading-onr points to a heading that is not on this page: did you mean #heading-one?"),
