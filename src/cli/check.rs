@@ -45,11 +45,12 @@ pub fn check(args: CheckArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(problems) => {
-            for problem in &problems {
+        Err(failure) => {
+            for problem in &failure.problems {
                 println!("{problem}");
             }
-            eprintln!("{} problem(s) found", problems.len());
+            // Not on stdout, which holds only `PATH:LINE: message` lines.
+            eprintln!("{}", failure.summary());
             ExitCode::FAILURE
         }
     }

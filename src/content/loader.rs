@@ -3,18 +3,23 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use super::front_matter::{self, LineError, Split};
+use super::front_matter::{self, Field, LineError, Split};
 use super::markdown::{self, MarkdownProblem, RenderOptions};
 use super::{
-    Day, FaqEntry, Guide, Home, Item, NavLink, Problem, Reviewer, SearchIndex, Section, SiteInfo,
-    Source, Synonyms, line_of, slugify,
+    Day, FaqEntry, Guide, Home, Item, NavLink, Problem, SearchIndex, Section, SiteInfo, Synonyms,
+    line_of, slugify,
 };
 use crate::assets::Assets;
 
+mod failure;
+mod links;
 mod pages;
+mod settings;
 mod sources;
+
+pub use failure::LoadFailure;
+use links::Unloaded;
+use settings::{HomeFront, ItemFront, SectionFront, SiteFile};
 
 /// The sections every guide must have, by slug. A guide without one of them is incomplete.
 pub const REQUIRED_SECTIONS: [&str; 7] = [
@@ -26,74 +31,6 @@ pub const REQUIRED_SECTIONS: [&str; 7] = [
     "pros-and-cons",
     "faq",
 ];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SiteFile {
-    title: String,
-    description: String,
-    /// The public address; without it the server uses `--base-url` or its listen address.
-    #[serde(default)]
-    base_url: Option<String>,
-    language: String,
-    byline: String,
-    disclaimer: String,
-    #[serde(default)]
-    urgent_advice: Option<String>,
-    #[serde(default)]
-    review_note: Option<String>,
-    #[serde(default)]
-    nav: Vec<NavLink>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HomeFront {
-    title: String,
-    description: String,
-    summary: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SectionFront {
-    title: String,
-    description: String,
-    slug: String,
-    order: u32,
-    #[serde(default)]
-    published: Option<Day>,
-    updated: Day,
-    last_reviewed: Day,
-    next_review: Day,
-    reviewed_by: Reviewer,
-    #[serde(default)]
-    draft: bool,
-    #[serde(default)]
-    sources: Vec<Source>,
-    #[serde(default)]
-    steps: Vec<ItemFront>,
-    #[serde(default)]
-    pros: Vec<ItemFront>,
-    #[serde(default)]
-    cons: Vec<ItemFront>,
-    #[serde(default)]
-    faq: Vec<FaqFront>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ItemFront {
-    title: String,
-    text: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaqFront {
-    question: String,
-    answer: String,
-}
 
 /// Collects problems for one file at a time, so that messages carry the right path.
 #[derive(Default)]
@@ -138,17 +75,20 @@ struct Loaded {
     section: Section,
 }
 
-/// Loads and validates the content folder.
-pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
+/// Loads and validates the content folder. A section or page that does not load is one
+/// problem, not many: links to it are counted as unchecked instead of reported as broken,
+/// and a required one is not also reported missing.
+pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, LoadFailure> {
     let mut problems = Problems::default();
     let site = load_site(&dir.join("site.toml"), &mut problems);
     let home = load_home(&dir.join("home.md"), assets, &mut problems);
-    let loaded = load_sections(&dir.join("guide"), assets, &mut problems);
-    let pages = pages::load(&dir.join("pages"), assets, &mut problems);
+    let (loaded, mut unloaded) = load_sections(&dir.join("guide"), assets, &mut problems);
+    let (pages, unloaded_pages) = pages::load(&dir.join("pages"), assets, &mut problems);
     let synonyms_path = dir.join(SYNONYMS_FILE);
     let synonyms = load_synonyms(&synonyms_path, &mut problems);
     check_uniqueness(&loaded, &mut problems);
-    check_required(dir, &loaded, &mut problems);
+    check_required(dir, &loaded, &unloaded, &mut problems);
+    unloaded.extend(unloaded_pages);
     for l in &loaded {
         sources::check_citations(
             &l.path,
@@ -171,21 +111,26 @@ pub fn load(dir: &Path, assets: &Assets) -> Result<Guide, Vec<Problem>> {
         other_links.push((dir.join("site.toml"), vec![(link.clone(), *line)]));
     }
     let page_paths: Vec<String> = pages.iter().map(|p| p.page.path()).collect();
-    check_links(
+    let unchecked_links = links::check_links(
         &published,
         &drafts,
         &other_links,
         &page_paths,
+        &unloaded,
         assets,
         &mut problems,
     );
     let home = home.map(|(home, _)| home);
 
+    let failure = |problems: Problems| LoadFailure {
+        problems: problems.0,
+        unchecked_links,
+    };
     let (Some((mut site, _)), Some(mut home)) = (site, home) else {
-        return Err(problems.0);
+        return Err(failure(problems));
     };
     if !problems.0.is_empty() {
-        return Err(problems.0);
+        return Err(failure(problems));
     }
     let mut warnings = warnings(&published, &drafts, time::OffsetDateTime::now_utc().date());
     for p in &pages {
@@ -319,22 +264,13 @@ fn read(path: &Path, problems: &mut Problems) -> Option<String> {
 /// The site's settings, with the line of `urgent_advice` for the link check.
 fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> {
     let text = read(path, problems)?;
-    let file: SiteFile = match toml::from_str(&text) {
-        Ok(file) => file,
-        Err(err) => {
-            let line = err.span().map_or(1, |span| line_of(&text, span.start));
-            problems.add(path, line, err.message().trim_end().to_owned());
-            return None;
-        }
+    let split = Split {
+        front: &text,
+        front_line: 1,
+        body: "",
     };
-    let line = |key: &str| {
-        let split = Split {
-            front: &text,
-            front_line: 1,
-            body: "",
-        };
-        front_matter::key_line(&split, key)
-    };
+    let file: SiteFile = parse_or_report(path, &split, settings::SITE, problems)?;
+    let line = |key: &str| front_matter::key_line(&split, key);
     if let Some(Err(err)) = file
         .base_url
         .as_deref()
@@ -382,7 +318,7 @@ fn load_home(
 ) -> Option<(Home, Vec<(String, usize)>)> {
     let source = read(path, problems)?;
     let split = split_or_report(path, &source, problems)?;
-    let front: HomeFront = parse_or_report(path, &split, problems)?;
+    let front: HomeFront = parse_or_report(path, &split, settings::HOME, problems)?;
     let body_offset = source.len() - split.body.len();
     let (intro, found) = markdown::render(split.body, assets, RenderOptions::STANDALONE);
     problems.markdown(path, &source, body_offset, found);
@@ -418,14 +354,26 @@ fn split_or_report<'a>(path: &Path, source: &'a str, problems: &mut Problems) ->
 fn parse_or_report<T: serde::de::DeserializeOwned>(
     path: &Path,
     split: &Split<'_>,
+    fields: &'static [Field],
     problems: &mut Problems,
 ) -> Option<T> {
-    front_matter::parse(split)
-        .map_err(|LineError { line, message }| problems.add(path, line, message))
-        .ok()
+    match front_matter::parse(split, fields) {
+        Ok(front) => Some(front),
+        Err(found) => {
+            for LineError { line, message } in found {
+                problems.add(path, line, message);
+            }
+            None
+        }
+    }
 }
 
-fn load_sections(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<Loaded> {
+/// Every section in `dir` that loaded, and those that did not.
+fn load_sections(
+    dir: &Path,
+    assets: &Assets,
+    problems: &mut Problems,
+) -> (Vec<Loaded>, Vec<Unloaded>) {
     let mut paths = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -434,19 +382,22 @@ fn load_sections(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<Lo
             .collect::<Vec<_>>(),
         Err(err) => {
             problems.add(dir, 1, format!("cannot read the guide folder: {err}"));
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
     };
     paths.sort();
-    paths
-        .into_iter()
-        .filter_map(|path| load_section(path, assets, problems))
-        .collect()
-}
-
-fn load_section(path: PathBuf, assets: &Assets, problems: &mut Problems) -> Option<Loaded> {
-    let source = read(&path, problems)?;
-    parse_section(path, &source, assets, problems)
+    let mut loaded = Vec::new();
+    let mut unloaded = Vec::new();
+    for path in paths {
+        match read(&path, problems) {
+            None => unloaded.push(Unloaded::section(&path, None)),
+            Some(source) => match parse_section(path.clone(), &source, assets, problems) {
+                Some(section) => loaded.push(section),
+                None => unloaded.push(Unloaded::section(&path, Some(&source))),
+            },
+        }
+    }
+    (loaded, unloaded)
 }
 
 /// Checks one section file's text on its own (front matter, Markdown, structured parts),
@@ -469,7 +420,7 @@ fn parse_section(
     problems: &mut Problems,
 ) -> Option<Loaded> {
     let split = split_or_report(&path, source, problems)?;
-    let front: SectionFront = parse_or_report(&path, &split, problems)?;
+    let front: SectionFront = parse_or_report(&path, &split, settings::SECTION, problems)?;
     let key_line = |key: &str| front_matter::key_line(&split, key);
     let body_offset = source.len() - split.body.len();
 
@@ -666,9 +617,12 @@ fn check_uniqueness(loaded: &[Loaded], problems: &mut Problems) {
     }
 }
 
-fn check_required(dir: &Path, loaded: &[Loaded], problems: &mut Problems) {
+/// Every required section must be there and published; one whose file did not load has
+/// its own problem already.
+fn check_required(dir: &Path, loaded: &[Loaded], unloaded: &[Unloaded], problems: &mut Problems) {
     for slug in REQUIRED_SECTIONS {
         match loaded.iter().find(|l| l.section.slug == slug) {
+            None if unloaded.iter().any(|u| u.is_section(slug)) => {}
             None => problems.add(
                 &dir.join("guide").join(format!("{slug}.md")),
                 1,
@@ -684,108 +638,6 @@ fn check_required(dir: &Path, loaded: &[Loaded], problems: &mut Problems) {
             Some(_) => {}
         }
     }
-}
-
-/// Every internal link must lead to a published page, and every `#anchor` to a heading.
-/// `others` are the links of files that are not sections (home, pages, site.toml).
-fn check_links(
-    published: &[Loaded],
-    drafts: &[Loaded],
-    others: &[(PathBuf, Vec<(String, usize)>)],
-    page_paths: &[String],
-    assets: &Assets,
-    problems: &mut Problems,
-) {
-    let anchors: HashMap<&str, HashSet<&str>> = published
-        .iter()
-        .map(|l| (l.section.slug.as_str(), anchor_ids(&l.section)))
-        .collect();
-    let targets = LinkTargets {
-        sections: &anchors,
-        pages: page_paths,
-        assets,
-    };
-    for l in published.iter().chain(drafts) {
-        let own = anchor_ids(&l.section);
-        for (link, line) in &l.links {
-            if let Some(message) = targets.broken(link, &own) {
-                problems.add(&l.path, *line, message);
-            }
-        }
-    }
-    for (path, links) in others {
-        for (link, line) in links {
-            if let Some(message) = targets.broken(link, &HashSet::new()) {
-                problems.add(path, *line, message);
-            }
-        }
-    }
-}
-
-/// Every id a link may point to on a section page: headings, FAQ questions, callouts.
-fn anchor_ids(section: &Section) -> HashSet<&str> {
-    section
-        .body
-        .headings
-        .iter()
-        .map(|h| h.id.as_str())
-        .chain(section.body.anchors.iter().map(String::as_str))
-        .chain(section.faq.iter().map(|f| f.id.as_str()))
-        .collect()
-}
-
-/// What an internal link may lead to.
-struct LinkTargets<'a> {
-    /// Published sections by slug, with their anchors.
-    sections: &'a HashMap<&'a str, HashSet<&'a str>>,
-    /// Pages beyond the guide, by path (`/about`).
-    pages: &'a [String],
-    assets: &'a Assets,
-}
-
-impl LinkTargets<'_> {
-    fn broken(&self, link: &str, own: &HashSet<&str>) -> Option<String> {
-        broken_link(link, own, self.sections, self.pages, self.assets)
-    }
-}
-
-fn broken_link(
-    link: &str,
-    own: &HashSet<&str>,
-    sections: &HashMap<&str, HashSet<&str>>,
-    pages: &[String],
-    assets: &Assets,
-) -> Option<String> {
-    let (path, anchor) = link
-        .split_once('#')
-        .map_or((link, None), |(p, a)| (p, Some(a)));
-    if path.is_empty() {
-        let anchor = anchor.unwrap_or_default();
-        return (!own.contains(anchor))
-            .then(|| format!("link {link} points to a heading that is not on this page"));
-    }
-    if path.starts_with("/static/") {
-        return assets
-            .get_by_path(path)
-            .is_none()
-            .then(|| format!("link {link}: no such file in static/"));
-    }
-    if let Some(slug) = path.strip_prefix("/guide/") {
-        let Some(ids) = sections.get(slug.trim_end_matches('/')) else {
-            return Some(format!(
-                "link {link} points to a section that does not exist (or is a draft)"
-            ));
-        };
-        return match anchor {
-            Some(a) if !ids.contains(a) => Some(format!(
-                "link {link}: section \"{slug}\" has no heading with id \"{a}\""
-            )),
-            _ => None,
-        };
-    }
-    let path_only = path.split('?').next().unwrap_or(path);
-    let known = crate::paths::LINKABLE.contains(&path_only) || pages.iter().any(|p| p == path_only);
-    (!known).then(|| format!("link {link} points to a page that does not exist"))
 }
 
 #[cfg(test)]

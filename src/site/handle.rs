@@ -84,7 +84,8 @@ pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site
     let loaded = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
         let assets = Assets::load_or_embedded(static_dir.as_deref())?;
         crate::config::require_folder(&content_dir, "content", "--content DIR")?;
-        let guide = content::load(&content_dir, &assets).map_err(LoadError::Content)?;
+        let guide = content::load(&content_dir, &assets)
+            .map_err(|failure| LoadError::Content(failure.problems))?;
         Ok((guide, assets))
     })
     .await

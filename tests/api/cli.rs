@@ -73,15 +73,61 @@ fn check_reports_every_problem_as_path_line_message() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let risks = format!(
-        "{}:5: front matter: invalid type",
+        "{}:5: `order` must be a whole number, like `order = 4`",
         dir.path().join("guide/risks.md").display()
     );
     let extra = format!(
         "{}:1: the file is empty",
         dir.path().join("guide/extra.md").display()
     );
-    assert!(stdout.lines().any(|l| l.starts_with(&risks)), "{stdout}");
+    assert!(stdout.lines().any(|l| l == risks), "{stdout}");
     assert!(stdout.lines().any(|l| l == extra), "{stdout}");
+}
+
+#[test]
+fn a_typo_in_one_section_is_one_problem_and_the_summary_counts_the_links_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_path(FIXTURE_GUIDE), dir.path());
+    let risks = dir.path().join("guide/risks.md");
+    let text = std::fs::read_to_string(&risks).unwrap();
+    std::fs::write(&risks, text.replacen("order = 4", "order = four", 1)).unwrap();
+    // Every link to the section from the other files: Markdown links, and site.toml's
+    // `urgent_advice`.
+    let mut links_to_risks = 0;
+    for file in ["site.toml", "home.md", "guide", "pages"] {
+        let path = dir.path().join(file);
+        let files = match std::fs::read_dir(&path) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => vec![path],
+        };
+        for file in files.iter().filter(|f| **f != risks) {
+            let text = std::fs::read_to_string(file).unwrap();
+            links_to_risks += text.matches("](/guide/risks)").count()
+                + text.matches("](/guide/risks#").count()
+                + text.matches("= \"/guide/risks").count();
+        }
+    }
+    assert!(links_to_risks > 1, "the fixture links to the risks section");
+
+    let output = binary()
+        .args(["check", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "{}:5: `order` must be a whole number, like `order = 4`\n",
+            risks.display()
+        ),
+        "one problem: no missing section, no broken links"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!("1 problem in risks.md ({links_to_risks} links to it were not checked)\n")
+    );
 }
 
 #[test]
@@ -94,7 +140,10 @@ fn serve_refuses_to_start_on_bad_content() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("guide/risks.md:5:"), "{stderr}");
+    assert!(
+        stderr.contains("guide/risks.md:5: `order` must be a whole number"),
+        "{stderr}"
+    );
 }
 
 #[test]

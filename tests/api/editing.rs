@@ -118,7 +118,10 @@ async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_moderators() {
     assert!(queue.contains("The latest content edit is not live"));
     let file = app.content_dir.join("guide/risks.md");
     assert!(
-        queue.contains(&format!("{}:5: front matter: invalid type", file.display())),
+        queue.contains(&format!(
+            "{}:5: `order` must be a whole number, like `order = 4`",
+            file.display()
+        )),
         "PATH:LINE shown"
     );
     assert_eq!(

@@ -3,28 +3,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use super::{Problems, parse_or_report, read, sources, split_or_report};
+use super::settings::{self, PageFront};
+use super::{Problems, Unloaded, parse_or_report, read, sources, split_or_report};
 use crate::assets::Assets;
 use crate::content::front_matter;
 use crate::content::markdown::{self, RenderOptions};
-use crate::content::{Day, Page, Source, line_of};
+use crate::content::{Page, line_of};
 
 /// The pages every site must have: the footer and the comment form link to them.
 pub const REQUIRED_PAGES: [&str; 3] = ["about", "comment-rules", "privacy"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageFront {
-    title: String,
-    description: String,
-    slug: String,
-    order: u32,
-    updated: Day,
-    #[serde(default)]
-    sources: Vec<Source>,
-}
 
 /// A page parsed from its file, before the checks that need the other files.
 pub(super) struct LoadedPage {
@@ -36,8 +23,13 @@ pub(super) struct LoadedPage {
     pub page: Page,
 }
 
-/// Loads every page in `dir` and checks what can be checked among pages alone.
-pub(super) fn load(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<LoadedPage> {
+/// Loads every page in `dir` and checks what can be checked among pages alone; also
+/// returns the pages that did not load.
+pub(super) fn load(
+    dir: &Path,
+    assets: &Assets,
+    problems: &mut Problems,
+) -> (Vec<LoadedPage>, Vec<Unloaded>) {
     let mut paths = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -48,17 +40,21 @@ pub(super) fn load(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<
             problems.add(dir, 1, format!(
                 "cannot read the pages folder: {err}; it holds about.md, comment-rules.md and privacy.md"
             ));
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
     };
     paths.sort();
-    let pages: Vec<LoadedPage> = paths
-        .into_iter()
-        .filter_map(|path| {
-            let source = read(&path, problems)?;
-            parse(path, &source, assets, problems)
-        })
-        .collect();
+    let mut pages = Vec::new();
+    let mut unloaded = Vec::new();
+    for path in paths {
+        match read(&path, problems) {
+            None => unloaded.push(Unloaded::page(&path, None)),
+            Some(source) => match parse(path.clone(), &source, assets, problems) {
+                Some(page) => pages.push(page),
+                None => unloaded.push(Unloaded::page(&path, Some(&source))),
+            },
+        }
+    }
 
     let mut slugs: HashMap<&str, &Path> = HashMap::new();
     for p in &pages {
@@ -75,7 +71,9 @@ pub(super) fn load(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<
         }
     }
     for slug in REQUIRED_PAGES {
-        if !slugs.contains_key(slug) {
+        let address = format!("/{slug}");
+        let failed = unloaded.iter().any(|u| u.addresses.contains(&address));
+        if !slugs.contains_key(slug) && !failed {
             problems.add(
                 &dir.join(format!("{slug}.md")),
                 1,
@@ -85,7 +83,7 @@ pub(super) fn load(dir: &Path, assets: &Assets, problems: &mut Problems) -> Vec<
             );
         }
     }
-    pages
+    (pages, unloaded)
 }
 
 fn parse(
@@ -95,7 +93,7 @@ fn parse(
     problems: &mut Problems,
 ) -> Option<LoadedPage> {
     let split = split_or_report(&path, source, problems)?;
-    let front: PageFront = parse_or_report(&path, &split, problems)?;
+    let front: PageFront = parse_or_report(&path, &split, settings::PAGE, problems)?;
     let key_line = |key: &str| front_matter::key_line(&split, key);
     let body_offset = source.len() - split.body.len();
 

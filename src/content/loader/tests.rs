@@ -84,7 +84,8 @@ fn write_section(root: &Path, slug: &str, order: u32, body: &str) {
 fn problems(root: &Path) -> Vec<String> {
     match load(root, &Assets::default()) {
         Ok(_) => Vec::new(),
-        Err(problems) => problems
+        Err(failure) => failure
+            .problems
             .iter()
             .map(|p| {
                 let relative = p.path.strip_prefix(root).unwrap_or(&p.path);
@@ -144,7 +145,7 @@ fn each_broken_file_is_reported_at_its_line() {
                 std::fs::write(r.join("guide/risks.md"), s).unwrap();
             },
             "guide/risks.md:5:",
-            "invalid type",
+            "`order` must be a whole number, like `order = 4`",
         ),
         (
             "unknown key",
@@ -154,7 +155,7 @@ fn each_broken_file_is_reported_at_its_line() {
                 std::fs::write(r.join("guide/risks.md"), s).unwrap();
             },
             "guide/risks.md:6:",
-            "unknown field `colour`",
+            "unknown setting `colour`",
         ),
         (
             "missing key",
@@ -162,8 +163,8 @@ fn each_broken_file_is_reported_at_its_line() {
                 let s = section_source("risks", 4, "").replace("reviewed_by = \"Team\"\n", "");
                 std::fs::write(r.join("guide/risks.md"), s).unwrap();
             },
-            "guide/risks.md:",
-            "missing field `reviewed_by`",
+            "guide/risks.md:1:",
+            "the required setting `reviewed_by` is missing",
         ),
         (
             "bad date",
@@ -221,10 +222,10 @@ fn each_broken_file_is_reported_at_its_line() {
     for (name, breaker, location, fragment) in cases {
         let dir = valid_content();
         breaker(dir.path());
-        // A file that cannot be parsed also leaves its required section missing; that
-        // follow-on report is fine, but the first report must be the cause.
+        // A file that cannot be parsed is one problem: its required section is not also
+        // reported missing.
         let found = problems(dir.path());
-        assert!(!found.is_empty() && found.len() <= 2, "{name}: {found:#?}");
+        assert_eq!(found.len(), 1, "{name}: {found:#?}");
         assert!(
             found[0].starts_with(location),
             "{name}: expected {location}, got {}",
@@ -469,6 +470,132 @@ fn drafts_are_left_out_and_cannot_be_linked_to() {
     assert_one_problem(dir.path(), "guide/risks.md:11:", "draft");
 }
 
+#[test]
+fn broken_links_say_what_was_probably_meant() {
+    #[rustfmt::skip]
+    let cases = [
+        ("/guide/risk", "link /guide/risk points to a section that does not exist: did you mean /guide/risks?"),
+        ("/guide/risk#heading-one", "link /guide/risk#heading-one points to a section that does not exist: did you mean /guide/risks#heading-one?"),
+        ("/guide/nowhere", "link /guide/nowhere points to a section that does not exist (no section has slug = \"nowhere\")"),
+        ("/guide/prices", "link /guide/prices points to a section that does not exist (no section has slug = \"prices\")"),
+        ("/guide/faq#heading-on", "link /guide/faq#heading-on: section \"faq\" has no heading with id \"heading-on\": did you mean /guide/faq#heading-one?"),
+        ("/guide/faq#prices", "link /guide/faq#prices: section \"faq\" has no heading with id \"prices\""),
+        ("#heading-onr", "link #heading-onr points to a heading that is not on this page: did you mean #heading-one?"),
+        ("/abut", "link /abut points to a page that does not exist: did you mean /about?"),
+        ("/risks", "link /risks points to a page that does not exist: did you mean /guide/risks?"),
+        ("/contact", "link /contact points to a page that does not exist"),
+    ];
+    for (link, message) in cases {
+        let dir = valid_content();
+        let body = format!("## Heading one\n\nSee [it]({link}).\n");
+        write_section(dir.path(), "process", 2, &body);
+        assert_eq!(
+            problems(dir.path()),
+            [format!("guide/process.md:13: {message}")],
+            "{link}"
+        );
+    }
+}
+
+#[test]
+fn a_section_that_does_not_load_is_one_problem_and_links_to_it_are_counted_not_reported() {
+    let dir = valid_content();
+    let links =
+        "See [it](/guide/risks), [help](/guide/risks#heading-one) and [typo](/guide/risk).\n";
+    write_section(dir.path(), "faq", 7, links);
+    let home = dir.path().join("home.md");
+    let text = std::fs::read_to_string(&home).unwrap();
+    std::fs::write(&home, format!("{text}\n[Risks](/guide/risks)\n")).unwrap();
+    let broken = section_source("risks", 4, "").replace("order = 4", "order = four");
+    std::fs::write(dir.path().join("guide/risks.md"), broken).unwrap();
+
+    let failure = load(dir.path(), &Assets::default()).unwrap_err();
+
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "guide/risks.md:5: `order` must be a whole number, like `order = 4`",
+            "guide/faq.md:11: link /guide/risk points to a section that does not exist: did you mean /guide/risks?",
+        ]
+    );
+    assert_eq!(
+        failure.unchecked_links,
+        [(dir.path().join("guide/risks.md"), 3)]
+    );
+    assert_eq!(
+        failure.summary(),
+        "2 problems in 2 files: 1 in risks.md (3 links to it were not checked), 1 in faq.md"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_load_is_known_by_its_file_name_and_by_its_slug() {
+    type Breaker = fn(&Path);
+    let cases: [(&str, Breaker, &str); 4] = [
+        (
+            "an empty section",
+            |r| std::fs::write(r.join("guide/risks.md"), "\n").unwrap(),
+            "guide/risks.md:1: the file is empty",
+        ),
+        (
+            "a section whose file is named otherwise",
+            |r| {
+                std::fs::remove_file(r.join("guide/risks.md")).unwrap();
+                let s = section_source("risks", 4, "").replace("order = 4", "order = 4.0");
+                std::fs::write(r.join("guide/dangers.md"), s).unwrap();
+            },
+            "guide/dangers.md:5: `order` must be a whole number, like `order = 4`",
+        ),
+        (
+            "a page",
+            |r| {
+                let page = r.join("pages/about.md");
+                let s = std::fs::read_to_string(&page).unwrap();
+                let s = s.replace("updated = 2026-11-01", "updated = \"2026-11-01\"");
+                std::fs::write(page, s).unwrap();
+            },
+            "pages/about.md:6: `updated` has its date in quotes: dates are written without quotes, like `updated = 2026-11-01`",
+        ),
+        (
+            "a page without its closing fence",
+            |r| std::fs::write(r.join("pages/about.md"), "+++\ntitle = \"About\"\n").unwrap(),
+            "pages/about.md:1: the front matter opened here is never closed: add a `+++` line after it",
+        ),
+    ];
+    for (name, breaker, expected) in cases {
+        let dir = valid_content();
+        write_section(
+            dir.path(),
+            "faq",
+            7,
+            "See [it](/guide/risks) and [us](/about).\n",
+        );
+        breaker(dir.path());
+        let failure = load(dir.path(), &Assets::default()).unwrap_err();
+        assert_eq!(problems(dir.path()), [expected], "{name}");
+        assert_eq!(failure.unchecked_links.len(), 1, "{name}");
+        assert_eq!(failure.unchecked_links[0].1, 1, "{name}");
+    }
+}
+
+#[test]
+fn mistakes_in_site_toml_are_explained_like_front_matter() {
+    let dir = valid_content();
+    let site = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&site).unwrap();
+    let text = text
+        .replace("language = \"en\"", "langauge = \"en\"")
+        .replace("byline = \"Team\"", "byline = Team");
+    std::fs::write(&site, text).unwrap();
+    assert_eq!(
+        problems(dir.path()),
+        [
+            "site.toml:4: unknown setting `langauge`: did you mean `language`?",
+            "site.toml:5: `byline` must be text in straight double quotes, like `byline = \"Team\"`",
+        ]
+    );
+}
+
 mod properties {
     use proptest::prelude::*;
 
@@ -484,8 +611,8 @@ mod properties {
             let dir = valid_content();
             let source = if fenced { format!("+++\n{front}\n+++\n{body}") } else { format!("{front}\n{body}") };
             std::fs::write(dir.path().join("guide/risks.md"), &source).unwrap();
-            if let Err(problems) = load(dir.path(), &Assets::default()) {
-                for problem in problems {
+            if let Err(failure) = load(dir.path(), &Assets::default()) {
+                for problem in failure.problems {
                     prop_assert!(problem.line >= 1);
                     prop_assert!(!problem.message.is_empty());
                 }

@@ -73,6 +73,22 @@ fn marker(line: &str) -> Option<&str> {
     (!kind.is_empty() && kind.chars().all(word_like)).then_some(kind)
 }
 
+/// What to tell an editor who wrote `[!{marker}]`: the kind meant, if it is a slip for one.
+fn unknown_kind(marker: &str) -> String {
+    let markers = CalloutKind::ALL.map(CalloutKind::marker);
+    if let Some(meant) = crate::content::suggest::closest(marker, markers) {
+        return format!("unknown callout kind [!{marker}]: did you mean [!{meant}]?");
+    }
+    let known: Vec<String> = CalloutKind::ALL
+        .iter()
+        .map(|k| format!("[!{}] ({})", k.marker(), k.label().to_lowercase()))
+        .collect();
+    format!(
+        "unknown callout kind [!{marker}]: use one of {}",
+        known.join(", ")
+    )
+}
+
 impl<'s> State<'s, '_> {
     /// Writes the callout that starts with the blockquote at `quote` and returns the index
     /// of the next event to handle; `None` when the blockquote is not a callout (an
@@ -90,16 +106,9 @@ impl<'s> State<'s, '_> {
             .map_or(first.end, |i| first.start + i);
         let marker = marker(&self.source[first.start..line_end])?;
         let Some(kind) = CalloutKind::parse(marker) else {
-            let known: Vec<String> = CalloutKind::ALL
-                .iter()
-                .map(|k| format!("[!{}] ({})", k.marker(), k.label().to_lowercase()))
-                .collect();
             self.problems.push(MarkdownProblem {
                 offset: first.start,
-                message: format!(
-                    "unknown callout kind [!{marker}]: use one of {}",
-                    known.join(", ")
-                ),
+                message: unknown_kind(marker),
             });
             return None;
         };
@@ -184,6 +193,33 @@ mod tests {
         ];
         for (line, expected) in cases {
             assert_eq!(marker(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_name_the_kind_meant_when_close() {
+        let known = "use one of [!URGENT] (urgent advice), [!IMPORTANT] (important), [!NON-URGENT] (non-urgent advice)";
+        let cases = [
+            (
+                "URGNET",
+                "unknown callout kind [!URGNET]: did you mean [!URGENT]?".to_owned(),
+            ),
+            (
+                "IMPORTNT",
+                "unknown callout kind [!IMPORTNT]: did you mean [!IMPORTANT]?".to_owned(),
+            ),
+            (
+                "NONURGENT",
+                "unknown callout kind [!NONURGENT]: did you mean [!NON-URGENT]?".to_owned(),
+            ),
+            (
+                "WARNING",
+                format!("unknown callout kind [!WARNING]: {known}"),
+            ),
+            ("NOTE", format!("unknown callout kind [!NOTE]: {known}")),
+        ];
+        for (marker, expected) in cases {
+            assert_eq!(unknown_kind(marker), expected, "{marker}");
         }
     }
 

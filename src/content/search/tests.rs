@@ -218,7 +218,7 @@ fn synonyms_the_guide_never_uses_are_reported() {
 fn broken_synonyms_stop_the_guide_from_loading() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "synonyms.toml", "hurt = \n");
-    let problems = load(dir.path(), &Assets::default()).unwrap_err();
+    let problems = load(dir.path(), &Assets::default()).unwrap_err().problems;
     assert!(
         problems
             .iter()
