@@ -13,6 +13,8 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::accounts::PasswordChecks;
+use crate::client_key::ClientKey;
 use crate::comments::{CommentServices, FloodControl, PreviewSigner, SpamRules};
 use crate::config::Config;
 use crate::site::{SiteHandle, load_site};
@@ -62,6 +64,23 @@ fn compression() -> CompressionLayer<impl Predicate> {
         .compress_when(DefaultPredicate::new().and(not_precompressed))
 }
 
+/// The client key (kept outside the database): the configured file, which must exist, or
+/// with SQLite a file beside the database, created on first start.
+fn load_client_key(config: &Config) -> anyhow::Result<ClientKey> {
+    if let Some(path) = &config.comments.client_hash_key_file {
+        return ClientKey::load(path, false);
+    }
+    match store::database_path(&config.database) {
+        Some(database) => ClientKey::load(&crate::client_key::default_path(&database), true),
+        None => anyhow::bail!(
+            "set `client_hash_key_file` in the [comments] table of the config file: with \
+             PostgreSQL the client key lives outside the database, and every instance must \
+             read the same key (create one with `openssl rand -hex 32 > FILE`; see \
+             docs/SECURITY.md)"
+        ),
+    }
+}
+
 /// A bound, ready-to-run server. Binding happens in `build` so the real port is known
 /// before serving starts (tests bind to port 0).
 pub struct Application {
@@ -99,6 +118,8 @@ impl Application {
             }
             None => None,
         };
+        // Settings first: a missing key file is reported before any connection is tried.
+        let client_key = load_client_key(&config)?;
         let store = store::open_store(&config.database).await?;
         tracing::info!(
             database = %store::shown_database_url(&config.database),
@@ -118,10 +139,7 @@ impl Application {
                     .await
                     .context("reading secrets")?,
             ),
-            client_salt: store
-                .secret("client-hash-salt")
-                .await
-                .context("reading secrets")?,
+            client_key: client_key.clone(),
             notifier: match config.notify.clone() {
                 Some(settings) => {
                     let admin_url = format!("{}/admin", site.guide.site.base_url);
@@ -143,6 +161,7 @@ impl Application {
             config: config.clone(),
             store,
             comments: Arc::new(services),
+            password_checks: PasswordChecks::new(config.accounts.password_checks),
         };
         Ok(Self {
             listener,

@@ -34,8 +34,31 @@ pub struct Config {
     pub watch_content: bool,
     pub limits: Limits,
     pub comments: CommentSettings,
+    pub accounts: AccountSettings,
     /// Email to moderators when comments wait; `None` sends nothing.
     pub notify: Option<NotifySettings>,
+}
+
+/// The `[accounts]` table: moderators' sign-ins and sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountSettings {
+    /// Password checks run at once. Each Argon2 check holds about 19 MiB while it runs, so
+    /// this bounds their memory; a sign-in that finds every slot taken for two seconds
+    /// gets 503 with `Retry-After`.
+    pub password_checks: usize,
+    /// A session ends this many hours after sign-in, however busy (OWASP ASVS 3.3.2), as
+    /// well as after 12 hours unused.
+    pub session_max_hours: u32,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            password_checks: 4,
+            session_max_hours: 12,
+        }
+    }
 }
 
 /// The `[notify]` table: SMTP settings for moderator notifications.
@@ -122,6 +145,11 @@ pub struct CommentSettings {
     pub medical_words: Vec<String>,
     /// Client hashes older than this many days are cleared; 0 keeps them.
     pub client_hash_days: u32,
+    /// The file holding the client key, which keys client hashes and signs the
+    /// returning-commenter cookie, kept outside the database. Default, with SQLite: beside
+    /// the database file (`data/smp-guide.db.key`), created on first start. PostgreSQL
+    /// needs it set, to the same key on every instance.
+    pub client_hash_key_file: Option<PathBuf>,
 }
 
 /// Signs of infection, allergy or injury that a worried reader may describe. Whole words
@@ -164,6 +192,7 @@ impl Default for CommentSettings {
                 .map(|w| (*w).to_owned())
                 .collect(),
             client_hash_days: 90,
+            client_hash_key_file: None,
         }
     }
 }
@@ -183,6 +212,7 @@ impl Default for Config {
             watch_content: true,
             limits: Limits::default(),
             comments: CommentSettings::default(),
+            accounts: AccountSettings::default(),
             notify: None,
         }
     }
@@ -217,6 +247,8 @@ struct ConfigFile {
     limits: Limits,
     #[serde(default)]
     comments: CommentSettings,
+    #[serde(default)]
+    accounts: AccountSettings,
     notify: Option<NotifySettings>,
 }
 
@@ -262,6 +294,7 @@ impl Config {
             watch_content: file.watch_content.unwrap_or(defaults.watch_content),
             limits: file.limits,
             comments: file.comments,
+            accounts: file.accounts,
             notify: file.notify,
         })
     }

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod client_key;
 pub mod clock;
 pub mod comments;
 pub mod config;

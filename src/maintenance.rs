@@ -2,7 +2,7 @@
 //! instances or by the command line, and privacy housekeeping.
 use std::time::Duration;
 
-use crate::accounts::SESSION_IDLE_SECS;
+use crate::accounts::{ATTEMPT_WINDOW_SECS, SESSION_IDLE_SECS};
 use crate::clock::now;
 use crate::state::AppState;
 
@@ -49,7 +49,8 @@ async fn follow_revisions(state: &AppState, seen: i64) -> i64 {
     }
 }
 
-/// Clears client hashes older than the configured number of days, and idle sessions.
+/// Clears client hashes older than the configured number of days, sessions that are over,
+/// and sign-in attempts that no longer count.
 pub async fn clean_up(state: &AppState) {
     let days = state.config.comments.client_hash_days;
     if days > 0 {
@@ -60,11 +61,16 @@ pub async fn clean_up(state: &AppState) {
             Err(err) => tracing::warn!("clearing client hashes: {err}"),
         }
     }
+    let now = now();
+    let max_age_secs = i64::from(state.config.accounts.session_max_hours) * 60 * 60;
     if let Err(err) = state
         .store
-        .delete_idle_sessions(now() - SESSION_IDLE_SECS)
+        .delete_old_sessions(now - SESSION_IDLE_SECS, now - max_age_secs)
         .await
     {
-        tracing::warn!("clearing idle sessions: {err}");
+        tracing::warn!("clearing old sessions: {err}");
+    }
+    if let Err(err) = state.store.prune_sign_ins(now - ATTEMPT_WINDOW_SECS).await {
+        tracing::warn!("clearing old sign-in attempts: {err}");
     }
 }

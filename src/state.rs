@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::accounts::PasswordChecks;
 use crate::comments::{CommentServices, Publisher};
 use crate::config::Config;
 use crate::site::{Site, SiteHandle};
@@ -17,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub comments: Arc<CommentServices>,
+    /// The bound on concurrent password checks, shared by every sign-in.
+    pub password_checks: PasswordChecks,
 }
 
 impl AppState {

@@ -1,10 +1,12 @@
-//! Any request body through the comment form's decoder and validator: never a panic.
+//! Any request body through the comment form's decoder and validator (with the reserved
+//! names of a site): never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use smp_guide::comments::{FormValues, NewComment, decode_form};
+use smp_guide::comments::{FormValues, NewComment, ReservedNames, decode_form};
 
 fuzz_target!(|body: &[u8]| {
     if let Ok(fields) = decode_form(body) {
-        let _ = NewComment::parse(&FormValues::from_fields(fields));
+        let reserved = ReservedNames::of_site("The SMP Guide editorial team", "SMP Guide");
+        let _ = NewComment::parse(&FormValues::from_fields(fields), &reserved);
     }
 });

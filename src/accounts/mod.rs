@@ -6,4 +6,6 @@ mod sessions;
 mod sign_in;
 
 pub use sessions::{NewSession, SESSION_IDLE_SECS, hash_token, live_session};
-pub use sign_in::{SignIn, sign_in};
+pub use sign_in::{
+    ATTEMPT_WINDOW_SECS, PASSWORD_MAX, PasswordChecks, SignIn, USERNAME_MAX, sign_in,
+};

@@ -1,5 +1,6 @@
 //! Sessions: random tokens handed to the browser, stored only as their SHA-256, and the
-//! rule that a session unused for twelve hours is over.
+//! rules that a session unused for twelve hours is over, and any session after its
+//! absolute lifetime (`session_max_hours`, twelve by default: OWASP ASVS 3.3.2).
 use sha2::{Digest, Sha256};
 
 use crate::store::{Session, Store, StoreError};
@@ -35,17 +36,19 @@ impl NewSession {
     }
 }
 
-/// The live session behind a cookie's token: `None` when there is none or it has been idle
-/// too long (then it is deleted). Refreshes `last_seen_at` now and then.
+/// The live session behind a cookie's token: `None` when there is none, it has been idle
+/// too long, or it began more than `max_age_secs` ago (then it is deleted). Refreshes
+/// `last_seen_at` now and then.
 pub async fn live_session(
     store: &dyn Store,
     token_hash: &str,
+    max_age_secs: i64,
     now: i64,
 ) -> Result<Option<Session>, StoreError> {
     let Some(session) = store.session(token_hash).await? else {
         return Ok(None);
     };
-    if now - session.last_seen_at > SESSION_IDLE_SECS {
+    if now - session.last_seen_at > SESSION_IDLE_SECS || now - session.created_at > max_age_secs {
         store.delete_session(token_hash).await?;
         return Ok(None);
     }

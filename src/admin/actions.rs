@@ -22,6 +22,7 @@ pub async fn apply_moderation_action(
 ) -> Result<Response> {
     let action = Action::parse(&action).ok_or(AppError::NotFound)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut back = safe_return_to(fields.get("return_to"));
     let moderated = moderate(
         state.store.as_ref(),
         &state,
@@ -45,7 +46,6 @@ pub async fn apply_moderation_action(
         }
         Some(ActionOutcome::NotFound) | None => return Err(AppError::NotFound),
     }
-    let mut back = safe_return_to(fields.get("return_to"));
     // A deleted comment's own page is gone: go back to the queue instead.
     if action == Action::Delete && back.starts_with("/admin/comments/") {
         back = "/admin".to_owned();

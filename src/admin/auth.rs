@@ -39,7 +39,14 @@ impl FromRequestParts<AppState> for Moderator {
             return Err(AppError::Unauthorized);
         };
         let token_hash = hash_token(&token);
-        let session = live_session(state.store.as_ref(), &token_hash, crate::clock::now()).await?;
+        let max_age_secs = i64::from(state.config.accounts.session_max_hours) * 60 * 60;
+        let session = live_session(
+            state.store.as_ref(),
+            &token_hash,
+            max_age_secs,
+            crate::clock::now(),
+        )
+        .await?;
         let Some(session) = session else {
             return Err(AppError::Unauthorized);
         };
@@ -96,23 +103,7 @@ pub fn cookies_secure(state: &AppState) -> bool {
 /// `Origin` (or, failing that, `Referer`) must be this site, and for signed-in requests
 /// the form's `csrf` field must match the session's token.
 pub fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    let allowed = allowed_origins(state, headers);
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let referer_origin = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(origin_of);
-    let ok = match origin {
-        Some(origin) => allowed.iter().any(|a| a == origin),
-        None => referer_origin.is_some_and(|r| allowed.contains(&r)),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "This request did not come from this site's own pages.".into(),
-        ))
-    }
+    crate::web::require_same_origin(&state.site().guide.site.base_url, headers)
 }
 
 pub fn check_csrf(moderator: &Moderator, fields: &HashMap<String, String>) -> Result<(), AppError> {
@@ -124,24 +115,6 @@ pub fn check_csrf(moderator: &Moderator, fields: &HashMap<String, String>) -> Re
     }
 }
 
-fn allowed_origins(state: &AppState, headers: &HeaderMap) -> Vec<String> {
-    let mut allowed: Vec<String> = origin_of(&state.site().guide.site.base_url)
-        .into_iter()
-        .collect();
-    if let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) {
-        allowed.push(format!("http://{host}"));
-        allowed.push(format!("https://{host}"));
-    }
-    allowed
-}
-
-/// `https://example.org:8443/path` -> `https://example.org:8443`.
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && !a.is_empty()
@@ -151,19 +124,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn origins_are_scheme_and_host() {
-        assert_eq!(
-            origin_of("https://smp.example:8443/admin?x").as_deref(),
-            Some("https://smp.example:8443")
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:3000").as_deref(),
-            Some("http://127.0.0.1:3000")
-        );
-        assert_eq!(origin_of("nonsense"), None);
-    }
 
     #[test]
     fn session_cookies_are_locked_down() {

@@ -11,7 +11,7 @@ use super::views::LoginPage;
 use super::{AdminForm, first_values, read_form};
 use crate::accounts::{SignIn, sign_in};
 use crate::clock::now;
-use crate::comments::{ClientAddress, client_hash};
+use crate::comments::ClientAddress;
 use crate::state::AppState;
 use crate::web::{self, AppError, HtmlPage, Result};
 
@@ -56,8 +56,23 @@ pub async fn login(
         );
     }
     let client = ClientAddress::resolve(peer, &headers, &state.config.comments.trusted_proxies);
-    let client = client_hash(&state.comments.client_salt, client.0);
-    match sign_in(state.store.as_ref(), &username, &password, &client, now()).await? {
+    let key = &state.comments.client_key;
+    let client = key.client_hash(client.0);
+    let outcome = sign_in(
+        state.store.as_ref(),
+        &state.password_checks,
+        key,
+        &username,
+        &password,
+        &client,
+        now(),
+    )
+    .await?;
+    match outcome {
+        SignIn::Busy { retry_after_secs } => Err(AppError::Busy {
+            retry_after: retry_after_secs,
+            message: "Many people are signing in at once. Please try again in a moment.".into(),
+        }),
         SignIn::Throttled { retry_after_secs } => Err(AppError::TooManyRequests {
             retry_after: retry_after_secs,
             message: format!(

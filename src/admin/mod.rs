@@ -100,13 +100,16 @@ fn first_values(pairs: &[(String, String)]) -> std::collections::HashMap<String,
     map
 }
 
-/// A `return_to` field, if it points back into the admin (never off-site).
+/// A `return_to` field, if it points back into the admin (never off-site) and can go into
+/// a `Location` header as it is: visible ASCII only, no backslash. Anything else returns to
+/// the queue. Read before the action is taken, so that a bad value can never turn a
+/// finished action into an error.
 fn safe_return_to(value: Option<&String>) -> String {
     match value {
         Some(path)
             if path.starts_with("/admin")
                 && !path.starts_with("//")
-                && !path.contains(['\r', '\n', '\\']) =>
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
         {
             path.clone()
         }

@@ -10,6 +10,8 @@ use crate::state::AppState;
 use crate::store::{QueueFilter, Status};
 use crate::web::{AppError, HtmlPage, Result, render};
 
+/// The last page number the queue accepts (beyond any real queue).
+const MAX_PAGE: i64 = 1_000_000;
 /// Comments per queue page.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -50,11 +52,12 @@ pub async fn show_queue(
         .chars()
         .take(200)
         .collect();
+    // Bounded, so that the offset below cannot overflow whatever page is asked for.
     let page = query
         .page
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
-        .max(1);
+        .clamp(1, MAX_PAGE);
 
     let filter = QueueFilter {
         status,

@@ -37,6 +37,12 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
                 out.flush()?;
             }
             CommentsCommand::Erase { email, db } => {
+                if email.trim().is_empty() {
+                    anyhow::bail!(
+                        "give the email address whose comments should be erased \
+                         (--email was empty)"
+                    );
+                }
                 let store = open(&db).await?;
                 let erased = crate::comments::erase(
                     store.as_ref(),
@@ -50,6 +56,31 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// A copy of the comment whose text cells a spreadsheet will not run as formulas: a cell
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
+/// (OWASP's advice for CSV injection). A reader's `=HYPERLINK(...)` stays readable text.
+fn spreadsheet_safe(c: &Comment) -> Comment {
+    let cell = |text: &str| {
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        }
+    };
+    let optional = |text: &Option<String>| text.as_deref().map(cell);
+    Comment {
+        section: cell(&c.section),
+        author: cell(&c.author),
+        email: cell(&c.email),
+        url: optional(&c.url),
+        body: cell(&c.body),
+        client_hash: optional(&c.client_hash),
+        user_agent: optional(&c.user_agent),
+        flag_reason: optional(&c.flag_reason),
+        ..c.clone()
+    }
 }
 
 /// A comment as exported: every stored field, with times in RFC 3339.
@@ -70,6 +101,63 @@ struct Exported<'a> {
     editorial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     audit_trail: Option<Vec<ExportedEvent<'a>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Status;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        let comment = Comment {
+            id: 1,
+            section: "risks".into(),
+            parent_id: None,
+            author: "=HYPERLINK(\"http://evil.example\",\"click\")".into(),
+            email: "@a@example.com".into(),
+            url: Some("+1".into()),
+            body: "-2+3".into(),
+            status: Status::Pending,
+            created_at: 0,
+            client_hash: None,
+            user_agent: Some("\tagent".into()),
+            flag_reason: Some("\rreason".into()),
+            editorial: false,
+        };
+        let mut out = Vec::new();
+        write_csv(&mut out, &[comment]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        for cell in ["'=HYPERLINK", "'@a@example.com", "'+1", "'-2+3", "'\tagent"] {
+            assert!(row.contains(cell), "{cell} in {row}");
+        }
+        assert!(text.contains("'\rreason"), "{text}");
+        // Plain text is left alone.
+        let plain = spreadsheet_safe(&Comment {
+            body: "Thanks = great".into(),
+            ..spreadsheet_safe_example()
+        });
+        assert_eq!(plain.body, "Thanks = great");
+    }
+
+    fn spreadsheet_safe_example() -> Comment {
+        Comment {
+            id: 2,
+            section: "faq".into(),
+            parent_id: None,
+            author: "Ann".into(),
+            email: "ann@example.com".into(),
+            url: None,
+            body: String::new(),
+            status: Status::Approved,
+            created_at: 0,
+            client_hash: None,
+            user_agent: None,
+            flag_reason: None,
+            editorial: false,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -118,7 +206,7 @@ fn write_json(out: &mut impl Write, comments: &[Comment], events: &[Event]) -> a
 fn write_csv(out: &mut impl Write, comments: &[Comment]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     for comment in comments {
-        writer.serialize(exported(comment, None))?;
+        writer.serialize(exported(&spreadsheet_safe(comment), None))?;
     }
     if comments.is_empty() {
         writer.write_record([

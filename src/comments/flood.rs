@@ -1,8 +1,7 @@
-//! Flood control: per client, at most one comment every N seconds and M an hour.
+//! Flood control: per client, at most one comment every N seconds and M an hour; and who
+//! the client of a request is.
 //!
 //! Limits live in this process (see docs/COMMENTS.md for the multi-instance trade-off).
-//! The client is the TCP peer, unless the peer is a trusted proxy: then the right-most
-//! address in `X-Forwarded-For` that is not itself a trusted proxy.
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -10,43 +9,55 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sha2::{Digest, Sha256};
 
+use crate::client_key::client_network;
 use crate::config::CommentSettings;
 
-/// The address a request is attributed to.
+/// The client a request is attributed to: an IPv4 address, or an IPv6 /64 network (one
+/// household or server usually holds a whole /64, so counting single IPv6 addresses would
+/// give one client endless fresh identities).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientAddress(pub IpAddr);
 
 impl ClientAddress {
+    /// The TCP peer, unless the peer is a trusted proxy. Then `X-Forwarded-For` is read
+    /// from the right, where each proxy appended the address it received the request
+    /// from: trusted proxies are passed over, and the first other address is the client.
+    /// An entry that is not an address (`unknown`, an obfuscated name, garbage, an empty
+    /// entry) stops the walk, and the request is attributed to the peer itself: whatever
+    /// lies left of such an entry was written by someone nobody vouches for. Entries may
+    /// carry a port (`198.51.100.7:4711`, `[2001:db8::7]:443`), as some proxies write them.
     pub fn resolve(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Self {
         let peer = peer.ip().to_canonical();
         if !trusted.contains(&peer) {
-            return Self(peer);
+            return Self(client_network(peer));
         }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-            .map(|ip| ip.to_canonical())
-            .collect::<Vec<_>>();
-        let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip));
-        Self(client.unwrap_or(peer))
+        let mut entries = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            let Ok(value) = value.to_str() else {
+                return Self(client_network(peer));
+            };
+            entries.extend(value.split(','));
+        }
+        for entry in entries.iter().rev() {
+            match forwarded_address(entry) {
+                Some(ip) if trusted.contains(&ip) => continue,
+                Some(ip) => return Self(client_network(ip)),
+                None => break,
+            }
+        }
+        Self(client_network(peer))
     }
 }
 
-/// A salted hash of the client address: lets moderators see that two comments came from
-/// the same client without storing the address itself.
-pub fn client_hash(salt: &[u8], address: IpAddr) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt);
-    hasher.update(address.to_string().as_bytes());
-    hasher.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// One `X-Forwarded-For` entry as an address: `ip`, `ip:port` or `[ipv6]:port`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))?;
+    Some(ip.to_canonical())
 }
 
 pub enum FloodVerdict {
@@ -126,6 +137,26 @@ mod tests {
             ),
             ("10.0.0.1", "garbage", vec![proxy], "10.0.0.1"),
             ("::ffff:203.0.113.9", "", vec![], "203.0.113.9"),
+            // The proxy's own entry carries a port: still the client.
+            (
+                "10.0.0.1",
+                "6.6.6.6, 198.51.100.1:4711",
+                vec![proxy],
+                "198.51.100.1",
+            ),
+            ("10.0.0.1", "[2001:db8::7]:443", vec![proxy], "2001:db8::"),
+            // An entry that is not an address: nothing left of it is believed.
+            ("10.0.0.1", "6.6.6.6, unknown", vec![proxy], "10.0.0.1"),
+            ("10.0.0.1", "6.6.6.6, _hidden", vec![proxy], "10.0.0.1"),
+            (
+                "10.0.0.1",
+                "6.6.6.6, , 198.51.100.1",
+                vec![proxy],
+                "198.51.100.1",
+            ),
+            ("10.0.0.1", "6.6.6.6,", vec![proxy], "10.0.0.1"),
+            // IPv6 clients are their /64.
+            ("2001:db8:a:b:1:2:3:4", "", vec![], "2001:db8:a:b::"),
         ];
         for (peer_ip, header, trusted, expected) in cases {
             let headers = if header.is_empty() {
@@ -136,6 +167,16 @@ mod tests {
             let client = ClientAddress::resolve(peer(peer_ip), &headers, &trusted);
             assert_eq!(client.0.to_string(), expected, "{peer_ip} {header}");
         }
+    }
+
+    #[test]
+    fn several_forwarded_headers_are_read_as_one_list() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        headers.append("x-forwarded-for", "198.51.100.1".parse().unwrap());
+        let client = ClientAddress::resolve(peer("10.0.0.1"), &headers, &[proxy]);
+        assert_eq!(client.0.to_string(), "198.51.100.1");
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use percent_encoding::percent_decode;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::text::{is_invisible, match_key};
+
 pub const COMMENT_MAX: usize = 5_000;
 pub const AUTHOR_MAX: usize = 100;
 pub const EMAIL_MAX: usize = 254;
@@ -88,6 +90,37 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Names no reader may comment under: the guide's own byline and title, and anything that
+/// calls itself the editorial team, compared as `text::match_key` (so not in other
+/// letters, cases or with invisible characters either).
+#[derive(Debug, Clone, Default)]
+pub struct ReservedNames {
+    exact: Vec<String>,
+    contained: Vec<String>,
+}
+
+/// The label the site puts on answers from its editors.
+pub const EDITORIAL_LABEL: &str = "Editorial team";
+
+impl ReservedNames {
+    /// The names of this site: its byline and title, and the editorial label.
+    pub fn of_site(byline: &str, title: &str) -> Self {
+        Self {
+            exact: [byline, title]
+                .iter()
+                .map(|name| match_key(name.trim()))
+                .filter(|key| !key.is_empty())
+                .collect(),
+            contained: vec![match_key(EDITORIAL_LABEL)],
+        }
+    }
+
+    fn reserves(&self, name: &str) -> bool {
+        let key = match_key(name);
+        self.exact.contains(&key) || self.contained.iter().any(|c| key.contains(c.as_str()))
+    }
+}
+
 /// A comment that passed every rule. Only `parse` can make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewComment {
@@ -102,7 +135,7 @@ pub struct NewComment {
 
 impl NewComment {
     /// Applies every rule and returns all field errors at once.
-    pub fn parse(values: &FormValues) -> Result<Self, Vec<FieldError>> {
+    pub fn parse(values: &FormValues, reserved: &ReservedNames) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut check = |field: &'static str, result: Result<String, String>| match result {
             Ok(value) => value,
@@ -117,7 +150,8 @@ impl NewComment {
         );
         let author = check(
             "author",
-            text_field(&values.author, "your name", AUTHOR_MAX, false),
+            text_field(&values.author, "your name", AUTHOR_MAX, false)
+                .and_then(|name| check_name(&name, reserved).map(|()| name)),
         );
         let email = check("email", parse_email(&values.email));
         let url = check("url", parse_url(&values.url));
@@ -146,6 +180,23 @@ impl NewComment {
             honeypot_filled: !values.honeypot.trim().is_empty(),
         })
     }
+}
+
+/// A name is shown to every reader: it may not hide characters, nor pass for the site.
+fn check_name(name: &str, reserved: &ReservedNames) -> Result<(), String> {
+    if name.chars().any(is_invisible) {
+        return Err(
+            "Remove the invisible characters (such as zero-width spaces or text-direction \
+             marks) from your name."
+                .into(),
+        );
+    }
+    if reserved.reserves(name) {
+        return Err(
+            "That name is kept for the guide's editorial team. Please use your own name.".into(),
+        );
+    }
+    Ok(())
 }
 
 /// The comment text rules, for other forms that publish text (editorial answers).

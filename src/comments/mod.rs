@@ -6,16 +6,18 @@ mod form;
 mod moderate;
 mod preview;
 mod publish;
+mod returning;
 mod spam;
 mod submit;
 
-pub use flood::{ClientAddress, FloodControl, FloodVerdict, client_hash};
+pub use flood::{ClientAddress, FloodControl, FloodVerdict};
 pub use form::{
-    CommentForm, FieldError, FormError, FormValues, NewComment, decode_form, decode_pairs,
-    parse_comment_text,
+    CommentForm, EDITORIAL_LABEL, FieldError, FormError, FormValues, NewComment, ReservedNames,
+    decode_form, decode_pairs, parse_comment_text,
 };
 pub use moderate::{Moderated, answer, erase, moderate};
 pub use preview::PreviewSigner;
 pub use publish::{NoLiveSite, Publisher};
+pub use returning::{RETURNING_COOKIE, RETURNING_COOKIE_DAYS, verify_returning};
 pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};
 pub use submit::{CommentServices, Submission, Submitted};

@@ -1,6 +1,11 @@
 //! Content rules that hold a comment for a moderator or send it straight to spam.
+//!
+//! Words are compared in `text::match_key` form on both sides: case folded, compatibility
+//! normalised, invisible characters removed and look-alike letters mapped to one skeleton,
+//! so that a soft hyphen, a zero-width space or a Cyrillic "і" does not slip a word past.
 use super::NewComment;
 use crate::config::CommentSettings;
+use crate::text::match_key;
 
 /// What the rules decided, with the reason a moderator will see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +20,16 @@ pub enum Verdict {
 
 #[derive(Debug, Clone, Default)]
 pub struct SpamRules {
-    hold_words: Vec<String>,
-    block_words: Vec<String>,
-    medical_words: Vec<String>,
+    hold_words: Vec<Word>,
+    block_words: Vec<Word>,
+    medical_words: Vec<Word>,
+}
+
+/// A configured word: as the moderator wrote it (for the reason shown), and as compared.
+#[derive(Debug, Clone)]
+struct Word {
+    shown: String,
+    key: String,
 }
 
 /// The start of the reason given to comments that may describe a medical problem; the
@@ -29,8 +41,11 @@ impl SpamRules {
         let lower = |words: &[String]| {
             words
                 .iter()
-                .map(|w| w.trim().to_lowercase())
-                .filter(|w| !w.is_empty())
+                .map(|w| Word {
+                    shown: w.trim().to_lowercase(),
+                    key: match_key(w.trim()),
+                })
+                .filter(|w| !w.key.is_empty())
                 .collect()
         };
         Self {
@@ -44,27 +59,28 @@ impl SpamRules {
         if comment.honeypot_filled {
             return Verdict::Spam("filled the hidden honeypot field".into());
         }
-        let text = format!("{}\n{}", comment.author, comment.body).to_lowercase();
+        let text = match_key(&format!("{}\n{}", comment.author, comment.body));
         let words: Vec<&str> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
-        let has_word = |list: &[String], plurals: bool| {
+        let has_word = |list: &[Word], plurals: bool| {
             list.iter()
                 .find(|entry| {
+                    let key = entry.key.as_str();
                     // A single word matches whole words; a phrase matches as text.
-                    if entry.contains(|c: char| !c.is_alphanumeric()) {
-                        text.contains(entry.as_str())
+                    if key.contains(|c: char| !c.is_alphanumeric()) {
+                        text.contains(key)
                     } else if plurals {
                         words.iter().any(|w| {
-                            w.strip_prefix(entry.as_str())
+                            w.strip_prefix(key)
                                 .is_some_and(|rest| matches!(rest, "" | "s" | "es"))
                         })
                     } else {
-                        words.contains(&entry.as_str())
+                        words.contains(&key)
                     }
                 })
-                .cloned()
+                .map(|entry| entry.shown.clone())
         };
         if let Some(word) = has_word(&self.block_words, false) {
             return Verdict::Spam(format!("contains the blocked word \"{word}\""));
@@ -184,6 +200,33 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(judge(&rules, body), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn disguised_words_are_still_caught() {
+        let rules = SpamRules::new(&CommentSettings {
+            hold_words: vec!["discount".into()],
+            block_words: vec!["casino".into()],
+            ..CommentSettings::default()
+        });
+        let blocked = Verdict::Spam("contains the blocked word \"casino\"".into());
+        for body in [
+            "Best ca\u{200B}sino here", // zero-width space
+            "Best ca\u{AD}sino here",   // soft hyphen
+            "Best c\u{0430}sino here",  // Cyrillic a
+            "Best \u{FF43}asino here",  // full-width c
+            "Best CA\u{2060}SINO here", // word joiner
+        ] {
+            assert_eq!(judge(&rules, body), blocked, "{body:?}");
+        }
+        assert_eq!(
+            judge(&rules, "A d\u{0456}scount?"),
+            Verdict::Hold("contains the held word \"discount\"".into())
+        );
+        assert_eq!(
+            judge(&rules, "I have a f\u{0435}ver"),
+            Verdict::Hold("possible medical concern (mentions \"fever\")".into())
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! into a response.
 use std::net::IpAddr;
 
-use super::client_hash;
+use super::returning::returning_token;
 use super::{FloodControl, FloodVerdict, NewComment, PreviewSigner, Publisher, SpamRules, Verdict};
+use crate::client_key::ClientKey;
 use crate::notify::{Notifier, Waiting};
 use crate::store::{InsertOutcome, Status, Store, StoreError, StoredComment};
 
@@ -14,10 +15,11 @@ pub struct CommentServices {
     pub flood: FloodControl,
     pub spam: SpamRules,
     pub preview: PreviewSigner,
-    /// Salt for client-address hashes.
-    pub client_salt: Vec<u8>,
+    /// Keys client-address hashes and signs returning commenters' cookies.
+    pub client_key: ClientKey,
     pub notifier: Notifier,
-    /// Approve at once a clean comment whose name and email match an approved comment.
+    /// Approve at once a clean comment from a reader who proves (with the signed cookie
+    /// from an earlier comment) that an approved comment from this email address is theirs.
     pub trust_returning: bool,
 }
 
@@ -30,6 +32,9 @@ pub struct Submission {
     pub comment: NewComment,
     pub client: IpAddr,
     pub user_agent: Option<String>,
+    /// The earlier comment a genuine returning-commenter cookie names, if the request
+    /// carried one.
+    pub returning: Option<i64>,
     pub now: i64,
 }
 
@@ -41,8 +46,11 @@ pub enum Submitted {
         id: i64,
         status: Status,
         preview_token: Option<String>,
+        /// With `trust_returning`: the cookie value that lets this reader be trusted once
+        /// this comment is approved.
+        returning_token: Option<String>,
     },
-    /// The same text from the same person is already stored here.
+    /// The same text from the same email address is already stored here.
     Duplicate,
     /// This client is sending too fast; it may try again after this many seconds.
     TooFast { wait_secs: u64 },
@@ -73,7 +81,7 @@ impl CommentServices {
             Verdict::Spam(reason) => (Status::Spam, Some(reason)),
             Verdict::Hold(reason) => (Status::Pending, Some(reason)),
             Verdict::Clean => {
-                let trusted = match self.trusted(store, comment).await {
+                let trusted = match self.trusted(store, &submission).await {
                     Ok(trusted) => trusted,
                     Err(StoreError::Unavailable(cause)) => return Ok(unavailable(&cause)),
                     Err(err) => return Err(err.into()),
@@ -95,7 +103,7 @@ impl CommentServices {
             body: comment.body.clone(),
             status,
             created_at: submission.now,
-            client_hash: client_hash(&self.client_salt, submission.client),
+            client_hash: self.client_key.client_hash(submission.client),
             user_agent: submission
                 .user_agent
                 .map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
@@ -125,19 +133,26 @@ impl CommentServices {
             // Spam is stored quietly; its writer sees the same "awaiting moderation" page.
             Status::Spam | Status::Trash => Some(self.preview.token(id, submission.now)),
         };
+        let returning_token = (self.trust_returning && status != Status::Spam)
+            .then(|| returning_token(&self.client_key, id));
         Ok(Submitted::Stored {
             id,
             status,
             preview_token,
+            returning_token,
         })
     }
 
-    async fn trusted(&self, store: &dyn Store, comment: &NewComment) -> Result<bool, StoreError> {
-        if !self.trust_returning {
+    async fn trusted(
+        &self,
+        store: &dyn Store,
+        submission: &Submission,
+    ) -> Result<bool, StoreError> {
+        let (true, Some(earlier)) = (self.trust_returning, submission.returning) else {
             return Ok(false);
-        }
+        };
         store
-            .has_approved_author(&comment.author, &comment.email)
+            .is_confirmed_commenter(earlier, &submission.comment.email)
             .await
     }
 }

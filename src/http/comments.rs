@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::clock::now;
 use crate::comments::{
-    ClientAddress, CommentForm, FieldError, FormValues, NewComment, Submission, Submitted,
-    decode_form,
+    ClientAddress, CommentForm, FieldError, FormValues, NewComment, RETURNING_COOKIE,
+    RETURNING_COOKIE_DAYS, ReservedNames, Submission, Submitted, decode_form, verify_returning,
 };
 use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
@@ -113,6 +113,7 @@ pub async fn submit_comment(
     let Some(section) = site.guide.section(&slug) else {
         return Err(AppError::NotFound);
     };
+    crate::web::refuse_cross_site(&site.guide.site.base_url, &headers)?;
     if !is_form_encoded(&headers) {
         return Err(AppError::BadRequest(
             "The comment form must be sent as application/x-www-form-urlencoded.".into(),
@@ -121,7 +122,8 @@ pub async fn submit_comment(
     let fields = decode_form(&body)
         .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
     let mut values = FormValues::from_fields(fields);
-    let comment = match NewComment::parse(&values) {
+    let reserved = ReservedNames::of_site(&site.guide.site.byline, &site.guide.site.title);
+    let comment = match NewComment::parse(&values, &reserved) {
         Ok(comment) => comment,
         Err(errors) => {
             return rerender(
@@ -161,6 +163,8 @@ pub async fn submit_comment(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        returning: cookie(&headers, RETURNING_COOKIE)
+            .and_then(|value| verify_returning(&state.comments.client_key, &value)),
         now: now(),
     };
     let outcome = state
@@ -170,16 +174,23 @@ pub async fn submit_comment(
     match outcome {
         Submitted::Stored {
             id,
-            preview_token: None,
+            preview_token,
+            returning_token,
             ..
-        } => Ok(see_other(&format!("/guide/{slug}#comment-{id}"))),
-        Submitted::Stored {
-            id,
-            preview_token: Some(token),
-            ..
-        } => Ok(see_other(&format!(
-            "/guide/{slug}?pending={token}#comment-{id}"
-        ))),
+        } => {
+            let location = match preview_token {
+                None => format!("/guide/{slug}#comment-{id}"),
+                Some(token) => format!("/guide/{slug}?pending={token}#comment-{id}"),
+            };
+            let mut response = see_other(&location);
+            if let Some(token) = returning_token {
+                let secure = !site.guide.site.base_url.starts_with("http://");
+                if let Ok(value) = HeaderValue::from_str(&returning_cookie(&token, secure)) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            Ok(response)
+        }
         Submitted::TooFast { wait_secs } => {
             let message = format!(
                 "You are sending comments too quickly. Please wait {wait_secs} seconds, then post again: your text is kept below."
@@ -223,6 +234,31 @@ pub async fn submit_comment(
             ))
         }
     }
+}
+
+/// A cookie's value from the request, by name.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// The returning-commenter cookie: sent back only with comment forms and section pages,
+/// never readable by scripts.
+fn returning_cookie(token: &str, secure: bool) -> String {
+    cookie::Cookie::build((RETURNING_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .path("/guide")
+        .secure(secure)
+        .max_age(cookie::time::Duration::days(RETURNING_COOKIE_DAYS))
+        .build()
+        .to_string()
 }
 
 fn with_retry_after(mut response: Response, seconds: u64) -> Response {

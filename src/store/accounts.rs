@@ -16,7 +16,17 @@ pub struct Session {
     pub moderator_id: i64,
     pub username: String,
     pub csrf_token: String,
+    pub created_at: i64,
     pub last_seen_at: i64,
+}
+
+/// What [`AccountStore::reserve_sign_in`] came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Recorded; check the password. `attempt` identifies the record.
+    Granted { attempt: i64 },
+    /// Too many recent attempts; the oldest of them was made at `oldest`.
+    Throttled { oldest: i64 },
 }
 
 /// Moderator accounts, sessions and sign-in throttling.
@@ -43,26 +53,27 @@ pub trait AccountStore: Send + Sync {
     fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>>;
     fn touch_session<'a>(&'a self, token_hash: &'a str, at: i64) -> StoreFuture<'a, ()>;
     fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
-    /// Removes sessions idle since before `before`.
-    fn delete_idle_sessions(&self, before: i64) -> StoreFuture<'_, u64>;
-    fn record_login_failure<'a>(
+    /// Removes sessions idle since before `idle_before`, or started before `started_before`.
+    fn delete_old_sessions(&self, idle_before: i64, started_before: i64) -> StoreFuture<'_, u64>;
+    /// Records a sign-in attempt for this (hashed) account key and client before the
+    /// password is checked, unless `max` attempts were recorded since `since`: then it
+    /// records nothing and says when the oldest of them happened. Count and record are
+    /// one atomic step, so that concurrent guesses cannot pass the limit together.
+    fn reserve_sign_in<'a>(
         &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-        at: i64,
-    ) -> StoreFuture<'a, ()>;
-    /// Failures since `since`: how many, and when the oldest of them happened.
-    fn login_failures<'a>(
-        &'a self,
-        username: &'a str,
+        key_hash: &'a str,
         client_hash: &'a str,
         since: i64,
-    ) -> StoreFuture<'a, (i64, Option<i64>)>;
-    fn clear_login_failures<'a>(
-        &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-    ) -> StoreFuture<'a, ()>;
+        max: i64,
+        at: i64,
+    ) -> StoreFuture<'a, Reservation>;
+    /// Forgets a reserved attempt whose password was never checked (the server was busy).
+    fn release_sign_in(&self, attempt: i64) -> StoreFuture<'_, ()>;
+    /// Forgets every attempt for this key and client: after a successful sign-in.
+    fn clear_sign_ins<'a>(&'a self, key_hash: &'a str, client_hash: &'a str)
+    -> StoreFuture<'a, ()>;
+    /// Removes attempts made before `before`, once they no longer count. Returns how many.
+    fn prune_sign_ins(&self, before: i64) -> StoreFuture<'_, u64>;
 }
 
 impl AccountStore for SqlStore {
@@ -175,8 +186,8 @@ impl AccountStore for SqlStore {
 
     fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>> {
         Box::pin(async move {
-            let found: Option<(i64, String, String, i64)> = sqlx::query_as(
-                "SELECT s.moderator_id, m.username, s.csrf_token, s.last_seen_at \
+            let found: Option<(i64, String, String, i64, i64)> = sqlx::query_as(
+                "SELECT s.moderator_id, m.username, s.csrf_token, s.created_at, s.last_seen_at \
                  FROM sessions s JOIN moderators m ON m.id = s.moderator_id \
                  WHERE s.token_hash = $1",
             )
@@ -185,10 +196,11 @@ impl AccountStore for SqlStore {
             .await
             .map_err(self.error("reading a session"))?;
             Ok(found.map(
-                |(moderator_id, username, csrf_token, last_seen_at)| Session {
+                |(moderator_id, username, csrf_token, created_at, last_seen_at)| Session {
                     moderator_id,
                     username,
                     csrf_token,
+                    created_at,
                     last_seen_at,
                 },
             ))
@@ -222,70 +234,103 @@ impl AccountStore for SqlStore {
         })
     }
 
-    fn delete_idle_sessions(&self, before: i64) -> StoreFuture<'_, u64> {
+    fn delete_old_sessions(&self, idle_before: i64, started_before: i64) -> StoreFuture<'_, u64> {
         Box::pin(async move {
-            let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
-                .bind(before)
-                .execute(&self.pool)
-                .await
-                .map_err(self.error("ending idle sessions"))?;
+            let done =
+                sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                    .bind(idle_before)
+                    .bind(started_before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(self.error("ending idle sessions"))?;
             Ok(done.rows_affected())
         })
     }
 
-    fn record_login_failure<'a>(
+    fn reserve_sign_in<'a>(
         &'a self,
-        username: &'a str,
+        key_hash: &'a str,
         client_hash: &'a str,
+        since: i64,
+        max: i64,
         at: i64,
-    ) -> StoreFuture<'a, ()> {
+    ) -> StoreFuture<'a, Reservation> {
         Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO login_failures (username, client_hash, at) VALUES ($1, $2, $3)",
+            let mut tx = self.begin_write("starting a sign-in").await?;
+            if let Some(lock) = self.dialect.lock_key() {
+                sqlx::query(lock)
+                    .bind(format!("sign-in\n{key_hash}\n{client_hash}"))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("ordering sign-in attempts"))?;
+            }
+            let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM sign_in_attempts \
+                 WHERE key_hash = $1 AND client_hash = $2 AND at >= $3",
             )
-            .bind(username)
+            .bind(key_hash)
+            .bind(client_hash)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.error("counting sign-in attempts"))?;
+            if count >= max {
+                return Ok(Reservation::Throttled {
+                    oldest: oldest.unwrap_or(at),
+                });
+            }
+            let attempt: i64 = sqlx::query_scalar(
+                "INSERT INTO sign_in_attempts (key_hash, client_hash, at) VALUES ($1, $2, $3) \
+                 RETURNING id",
+            )
+            .bind(key_hash)
             .bind(client_hash)
             .bind(at)
-            .execute(&self.pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(self.error("recording a failed sign-in"))?;
+            .map_err(self.error("recording a sign-in attempt"))?;
+            tx.commit()
+                .await
+                .map_err(self.error("saving a sign-in attempt"))?;
+            Ok(Reservation::Granted { attempt })
+        })
+    }
+
+    fn release_sign_in(&self, attempt: i64) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1")
+                .bind(attempt)
+                .execute(&self.pool)
+                .await
+                .map_err(self.error("releasing a sign-in attempt"))?;
             Ok(())
         })
     }
 
-    fn login_failures<'a>(
+    fn clear_sign_ins<'a>(
         &'a self,
-        username: &'a str,
-        client_hash: &'a str,
-        since: i64,
-    ) -> StoreFuture<'a, (i64, Option<i64>)> {
-        Box::pin(async move {
-            sqlx::query_as(
-                "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures \
-                 WHERE username = $1 AND client_hash = $2 AND at >= $3",
-            )
-            .bind(username)
-            .bind(client_hash)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(self.error("counting failed sign-ins"))
-        })
-    }
-
-    fn clear_login_failures<'a>(
-        &'a self,
-        username: &'a str,
+        key_hash: &'a str,
         client_hash: &'a str,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client_hash = $2")
-                .bind(username)
+            sqlx::query("DELETE FROM sign_in_attempts WHERE key_hash = $1 AND client_hash = $2")
+                .bind(key_hash)
                 .bind(client_hash)
                 .execute(&self.pool)
                 .await
-                .map_err(self.error("clearing failed sign-ins"))?;
+                .map_err(self.error("clearing sign-in attempts"))?;
             Ok(())
+        })
+    }
+
+    fn prune_sign_ins(&self, before: i64) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await
+                .map_err(self.error("pruning sign-in attempts"))?;
+            Ok(done.rows_affected())
         })
     }
 }

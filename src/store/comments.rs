@@ -4,7 +4,8 @@ use sqlx::AnyConnection;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::rows::{self, COLUMNS};
-use super::{SqlStore, Status, StoreError, StoreFuture};
+use super::{Dialect, SqlStore, Status, StoreError, StoreFuture};
+use crate::text;
 
 /// A comment as stored, with everything a moderator may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub struct StoredComment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertOutcome {
     Inserted(i64),
-    /// The same section, author and text are already stored.
+    /// The same email address already wrote the same text in this section.
     Duplicate,
 }
 
@@ -56,9 +57,13 @@ pub trait CommentStore: Send + Sync {
     /// Approved comments, oldest first; of one section, or of all when `None`.
     fn approved<'a>(&'a self, section: Option<&'a str>) -> StoreFuture<'a, Vec<Comment>>;
     /// Whether this name and email already have an approved comment.
-    fn has_approved_author<'a>(&'a self, author: &'a str, email: &'a str) -> StoreFuture<'a, bool>;
-    /// A random secret stored under `name`, created on first use and shared by every
-    /// instance on the same database.
+    /// Whether comment `comment_id` is an approved reader's comment from this email
+    /// address: a returning commenter proves with a signed cookie that they wrote it.
+    fn is_confirmed_commenter<'a>(
+        &'a self,
+        comment_id: i64,
+        email: &'a str,
+    ) -> StoreFuture<'a, bool>;
     fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>>;
     /// Answers when the database does.
     fn ping(&self) -> StoreFuture<'_, ()>;
@@ -68,22 +73,44 @@ pub trait CommentStore: Send + Sync {
     fn revisions_since(&self, since: i64) -> StoreFuture<'_, (i64, Vec<String>)>;
 }
 
-/// Stores one comment on `connection`; a duplicate is reported, not an error, so that it
-/// does not abort the other comments of a batch.
+/// Stores one comment on `connection`, inside a transaction: a duplicate (the same email
+/// address, section and text as a reader's comment already stored) is reported, not an
+/// error, so that it does not abort the other comments of a batch.
 pub(super) async fn insert_comment(
     connection: &mut AnyConnection,
+    dialect: Dialect,
     c: &StoredComment,
 ) -> Result<InsertOutcome, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO comments (section, parent_id, author, email, url, body, status, \
-         created_at, client_hash, user_agent, flag_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT DO NOTHING RETURNING id",
+    let email_key = text::email_key(&c.email);
+    if let Some(lock) = dialect.lock_key() {
+        // Two instances storing the same comment at once take turns here.
+        sqlx::query(lock)
+            .bind(format!("comment\n{}\n{email_key}\n{}", c.section, c.body))
+            .execute(&mut *connection)
+            .await?;
+    }
+    let repeated = sqlx::query(
+        "SELECT id FROM comments WHERE section = $1 AND email_key = $2 AND body = $3 \
+         AND NOT editorial LIMIT 1",
+    )
+    .bind(&c.section)
+    .bind(&email_key)
+    .bind(&c.body)
+    .fetch_optional(&mut *connection)
+    .await?;
+    if repeated.is_some() {
+        return Ok(InsertOutcome::Duplicate);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO comments (section, parent_id, author, email, email_key, url, body, \
+         status, created_at, client_hash, user_agent, flag_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(&c.section)
     .bind(c.parent_id)
     .bind(&c.author)
     .bind(&c.email)
+    .bind(&email_key)
     .bind(&c.url)
     .bind(&c.body)
     .bind(c.status.as_str())
@@ -91,9 +118,9 @@ pub(super) async fn insert_comment(
     .bind(&c.client_hash)
     .bind(&c.user_agent)
     .bind(&c.flag_reason)
-    .fetch_optional(connection)
+    .fetch_one(&mut *connection)
     .await?;
-    Ok(id.map_or(InsertOutcome::Duplicate, InsertOutcome::Inserted))
+    Ok(InsertOutcome::Inserted(id))
 }
 
 impl CommentStore for SqlStore {
@@ -102,14 +129,14 @@ impl CommentStore for SqlStore {
             if let Some(writer) = &self.writer {
                 return writer.insert(comment).await;
             }
-            let mut connection = self
-                .pool
-                .acquire()
+            let mut tx = self.begin_write("starting to store a comment").await?;
+            let outcome = insert_comment(&mut tx, self.dialect, &comment)
                 .await
                 .map_err(self.error("storing a comment"))?;
-            insert_comment(&mut connection, &comment)
+            tx.commit()
                 .await
-                .map_err(self.error("storing a comment"))
+                .map_err(self.error("committing a comment"))?;
+            Ok(outcome)
         })
     }
 
@@ -143,14 +170,18 @@ impl CommentStore for SqlStore {
         })
     }
 
-    fn has_approved_author<'a>(&'a self, author: &'a str, email: &'a str) -> StoreFuture<'a, bool> {
+    fn is_confirmed_commenter<'a>(
+        &'a self,
+        comment_id: i64,
+        email: &'a str,
+    ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let found = sqlx::query(
-                "SELECT id FROM comments WHERE author = $1 AND lower(email) = lower($2) \
-                 AND status = 'approved' LIMIT 1",
+                "SELECT id FROM comments WHERE id = $1 AND email_key = $2 \
+                 AND status = 'approved' AND NOT editorial",
             )
-            .bind(author)
-            .bind(email)
+            .bind(comment_id)
+            .bind(text::email_key(email))
             .fetch_optional(&self.pool)
             .await
             .map_err(self.error("looking up a returning commenter"))?;

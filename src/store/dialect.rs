@@ -170,6 +170,16 @@ impl Dialect {
         }
     }
 
+    /// A statement that makes transactions naming the same key (bound as `$1`, text) take
+    /// turns until commit, for checks that no unique index can make: PostgreSQL's
+    /// transaction-scoped advisory lock. SQLite's write transactions already take turns.
+    pub(super) fn lock_key(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"),
+        }
+    }
+
     /// The larger of two values (`MAX(a, b)` is an aggregate in PostgreSQL).
     pub(super) fn greatest(self) -> &'static str {
         match self {

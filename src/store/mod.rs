@@ -24,7 +24,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use sqlx::AnyPool;
 
-pub use accounts::{AccountStore, ModeratorInfo, Session};
+pub use accounts::{AccountStore, ModeratorInfo, Reservation, Session};
 pub use comments::{Comment, CommentStore, InsertOutcome, StoredComment};
 pub use dialect::Dialect;
 pub use moderation::{ActionOutcome, Event, ModerationStore, NewAnswer, QueueFilter, QueuePage};
@@ -73,6 +73,7 @@ impl SqlStore {
             )
         })?;
         let pool = dialect.connect(url).await?;
+        let applied_before = applied_migrations(&pool).await;
         dialect
             .migrator()
             .run(&pool)
@@ -81,11 +82,43 @@ impl SqlStore {
         let writer = dialect
             .batches_writes()
             .then(|| writer::Writer::start(pool.clone(), dialect));
-        Ok(Self {
+        let store = Self {
             pool,
             dialect,
             writer,
-        })
+        };
+        if !applied_before.is_empty() && !applied_before.contains(&EMAIL_KEY_MIGRATION) {
+            store.recompute_email_keys().await?;
+        }
+        Ok(store)
+    }
+
+    /// Migration 3 filled `email_key` with SQL's `lower()`, which folds only ASCII on
+    /// SQLite and follows the database's locale on PostgreSQL; this puts the server's own
+    /// Unicode case folding in every row, once, right after that migration.
+    async fn recompute_email_keys(&self) -> anyhow::Result<()> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, email, email_key FROM comments")
+                .fetch_all(&self.pool)
+                .await
+                .context("reading email addresses to key them")?;
+        let mut fixed = 0;
+        for (id, email, key) in rows {
+            let folded = crate::text::email_key(&email);
+            if folded != key {
+                sqlx::query("UPDATE comments SET email_key = $1 WHERE id = $2")
+                    .bind(&folded)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .context("keying an email address")?;
+                fixed += 1;
+            }
+        }
+        tracing::info!(
+            "email keys recomputed after migration {EMAIL_KEY_MIGRATION}: {fixed} changed"
+        );
+        Ok(())
     }
 
     /// Maps a driver error to a [`StoreError`], naming what was being done.
@@ -104,6 +137,17 @@ impl SqlStore {
             .await
             .map_err(self.error(context))
     }
+}
+
+/// The migration that added `comments.email_key`.
+const EMAIL_KEY_MIGRATION: i64 = 3;
+
+/// The versions of the migrations already applied (none on a new database).
+async fn applied_migrations(pool: &AnyPool) -> Vec<i64> {
+    sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
 }
 
 /// A database URL as it may appear in messages and logs: without its password.

@@ -135,12 +135,14 @@ impl TransferStore for SqlStore {
                 .await
                 .map_err(self.error("copying a secret"))?;
             }
+            // The email key is derived, so it is computed again rather than copied.
             let insert = format!(
-                "INSERT INTO comments ({COLUMNS}) VALUES ({})",
-                rows::placeholders(1, rows::COLUMN_COUNT)
+                "INSERT INTO comments ({COLUMNS}, email_key) VALUES ({})",
+                rows::placeholders(1, rows::COLUMN_COUNT + 1)
             );
             for c in &dump.comments {
                 rows::bind_comment(sqlx::query(AssertSqlSafe(insert.clone())), c)
+                    .bind(crate::text::email_key(&c.email))
                     .execute(&mut *tx)
                     .await
                     .map_err(self.error("copying a comment"))?;

@@ -20,6 +20,10 @@ pub enum AppError {
     /// 503 with `Retry-After`: the database cannot answer just now (full, locked, down).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// 503 with `Retry-After`: the server is too busy for this request just now (every
+    /// password check taken); nothing was done.
+    #[error("busy")]
+    Busy { retry_after: u64, message: String },
     /// 429 with `Retry-After`: too many attempts.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64, message: String },
@@ -75,6 +79,21 @@ impl IntoResponse for AppError {
                     (axum::http::header::RETRY_AFTER, retry_after.to_string()),
                 ],
                 message_page("Too many attempts", &message),
+            )
+                .into_response(),
+            AppError::Busy {
+                retry_after,
+                message,
+            } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/html; charset=utf-8".to_owned(),
+                    ),
+                    (axum::http::header::RETRY_AFTER, retry_after.to_string()),
+                ],
+                message_page("Please try again in a moment", &message),
             )
                 .into_response(),
             AppError::Unavailable(cause) => {

@@ -5,6 +5,7 @@ mod cached;
 mod error;
 mod error_pages;
 mod html;
+mod origin;
 mod security;
 mod trace;
 
@@ -12,6 +13,7 @@ pub use cached::{NO_CACHE, Precompressed, cached_response, encoded_response, eta
 pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Result, message_page};
 pub use error_pages::{not_found_response, render_error_pages};
 pub use html::{HtmlPage, render};
+pub use origin::{refuse_cross_site, require_same_origin};
 pub use security::{CONTENT_SECURITY_POLICY, SecurityHeadersLayer};
 pub use trace::{AccessLogLayer, request_span};
 

@@ -1112,3 +1112,82 @@ fn two_servers_cannot_share_one_sqlite_file() {
     assert!(!second.status.success());
     assert!(String::from_utf8_lossy(&second.stderr).contains("already running"));
 }
+
+#[tokio::test]
+async fn comments_erase_refuses_a_blank_address() {
+    let app = crate::helpers::spawn_app().await;
+    app.add_moderator("mia", "a long enough password").await;
+    let question = app.approved_comment("faq", "A question", "Ann").await;
+    let session = app
+        .login_as_moderator("mia", "a long enough password")
+        .await;
+    let answered = app
+        .admin_post(
+            &session,
+            &format!("/admin/comments/{question}/answer"),
+            &[("answer", "An answer from the team.")],
+        )
+        .await;
+    assert_eq!(answered.status().as_u16(), 303);
+    let database = format!("sqlite://{}", app.db_path.display());
+    for blank in ["", "   "] {
+        let erase = binary()
+            .args([
+                "comments",
+                "erase",
+                "--email",
+                blank,
+                "--database",
+                &database,
+            ])
+            .output()
+            .unwrap();
+        assert!(!erase.status.success(), "{blank:?}");
+        let stderr = String::from_utf8_lossy(&erase.stderr);
+        assert!(stderr.contains("email"), "{stderr}");
+    }
+    assert_eq!(
+        app.rows().await.len(),
+        2,
+        "the answer and the question stay"
+    );
+}
+
+#[test]
+fn with_sqlite_the_client_key_is_made_beside_the_database_and_kept_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let database = format!("sqlite://{}", db.display());
+    let key = dir.path().join("site.db.key");
+    let first = {
+        let server = Server::start(&["--database", &database]);
+        drop(server);
+        std::fs::read_to_string(&key).expect("the key file was created")
+    };
+    assert_eq!(first.trim().len(), 64);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // A second start keeps the same key.
+    drop(Server::start(&["--database", &database]));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), first);
+}
+
+#[test]
+fn with_postgres_and_no_client_key_file_serve_says_what_to_set() {
+    let output = binary()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("client_hash_key_file"), "{stderr}");
+}

@@ -322,33 +322,96 @@ async fn an_exact_duplicate_is_refused_with_409() {
     assert_eq!(app.rows().await.len(), 2);
 }
 
+/// The `name=value` of the returning-commenter cookie a response sets, if any.
+fn returning_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("smp_returning="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
 #[tokio::test]
-async fn returning_commenters_are_trusted_only_when_configured() {
+async fn returning_commenters_are_trusted_only_when_configured_and_only_with_their_cookie() {
     for trust in [false, true] {
         let app = spawn_app_with(|config| config.comments.trust_returning = trust).await;
         let first = app
             .post_comment("risks", &form("First", "Ann", "ann@example.com"))
             .await;
         assert_eq!(first.status().as_u16(), 303);
+        let cookie = returning_cookie(&first);
+        assert_eq!(cookie.is_some(), trust, "a cookie only when trust is on");
+        let set_cookie = first
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         app.approve(1).await;
+        let cookies = cookie.unwrap_or_default();
+        if trust {
+            for part in ["HttpOnly", "SameSite=Lax", "Path=/guide", "Max-Age="] {
+                assert!(set_cookie.contains(part), "{set_cookie}");
+            }
+        }
+
+        // Knowing the name and the address is not enough: another browser stays pending.
+        let impostor = app
+            .post_comment("risks", &form("By someone else", "Ann", "ANN@example.com"))
+            .await;
+        assert_eq!(impostor.status().as_u16(), 303);
+        assert!(
+            impostor.headers()["location"]
+                .to_str()
+                .unwrap()
+                .contains("pending="),
+            "an impostor is told nothing but 'awaiting moderation'"
+        );
+        assert_eq!(app.rows().await[1].status, "pending");
+
+        // The commenter's own browser, with the same address: trusted when configured.
         let second = app
-            .post_comment("risks", &form("Second", "Ann", "ANN@example.com"))
+            .post_comment_with_cookies("risks", &form("Second", "Ann", "ANN@example.com"), &cookies)
             .await;
         let location = second.headers()["location"].to_str().unwrap().to_owned();
-        let rows = app.rows().await;
         let expected = if trust { "approved" } else { "pending" };
-        assert_eq!(rows[1].status, expected, "trust_returning = {trust}");
+        assert_eq!(
+            app.rows().await[2].status,
+            expected,
+            "trust_returning = {trust}"
+        );
         let public = app.get_html("/guide/risks").await;
         assert_eq!(public.contains("Second"), trust);
         assert_eq!(location.contains("pending="), !trust, "{location}");
-        let stranger = app
-            .post_comment("risks", &form("Third", "Ann", "other@example.com"))
+
+        // The cookie with another address, or a forged cookie: pending.
+        let other_address = app
+            .post_comment_with_cookies(
+                "risks",
+                &form("Third", "Ann", "other@example.com"),
+                &cookies,
+            )
             .await;
-        assert_eq!(stranger.status().as_u16(), 303);
+        assert_eq!(other_address.status().as_u16(), 303);
         assert_eq!(
-            app.rows().await[2].status,
+            app.rows().await[3].status,
             "pending",
             "a new email is not trusted"
+        );
+        let forged = app
+            .post_comment_with_cookies(
+                "risks",
+                &form("Fourth", "Ann", "ann@example.com"),
+                "smp_returning=1.00000000000000000000000000000000",
+            )
+            .await;
+        assert_eq!(forged.status().as_u16(), 303);
+        assert_eq!(
+            app.rows().await[4].status,
+            "pending",
+            "a forged cookie is ignored"
         );
     }
 }
@@ -361,7 +424,12 @@ async fn suspicious_text_is_held_or_blocked_with_a_reason() {
         config.comments.block_words = vec!["casino".into()];
     })
     .await;
-    app.approved_comment("risks", "Hello", "Ann").await;
+    let first = app
+        .post_comment("risks", &form("Hello", "Ann", "someone@example.com"))
+        .await;
+    let cookies = returning_cookie(&first).expect("a returning-commenter cookie");
+    let id = app.rows().await.last().unwrap().id;
+    app.approve(id).await;
     let cases = [
         (
             "Links http://a.example and https://b.example",
@@ -376,7 +444,7 @@ async fn suspicious_text_is_held_or_blocked_with_a_reason() {
     ];
     for (text, status, reason) in cases {
         let response = app
-            .post_comment("risks", &form(text, "Ann", "someone@example.com"))
+            .post_comment_with_cookies("risks", &form(text, "Ann", "someone@example.com"), &cookies)
             .await;
         assert_eq!(response.status().as_u16(), 303, "{text}");
         let row = app.rows().await.pop().unwrap();

@@ -43,6 +43,13 @@ pub struct TestApp {
 /// its own test: it loads and passes `check` (`cli::check_accepts_the_shipped_content`).
 pub const FIXTURE_GUIDE: &str = "tests/fixtures/guide";
 
+/// A client key file shared by every test server of this run.
+pub static TEST_CLIENT_KEY: LazyLock<PathBuf> = LazyLock::new(|| {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-client.key");
+    std::fs::write(&path, format!("{}\n", "5e".repeat(32))).expect("writing the test client key");
+    path
+});
+
 /// Starts the real application on `127.0.0.1:0` with a copy of the fixture guide.
 ///
 /// The server uses a new SQLite file, or, with `SMP_TEST_DATABASE=postgres`, a new database
@@ -74,6 +81,10 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
         database,
         ..Config::default()
     };
+    // One client key for every test server, as instances of one site share theirs (with
+    // PostgreSQL it must be configured; with SQLite the default beside the file is tested
+    // by the command-line tests).
+    config.comments.client_hash_key_file = Some(TEST_CLIENT_KEY.clone());
     // Most tests post many comments from one address; flood tests turn limits back on.
     config.comments.min_interval_secs = 0;
     config.comments.max_per_hour = 0;
@@ -131,6 +142,23 @@ impl TestApp {
         let body = serde_urlencoded_like(fields);
         self.post_raw(slug, "application/x-www-form-urlencoded", body.into_bytes())
             .await
+    }
+
+    /// Posts a comment as a browser holding these cookies (`name=value; ...`) would.
+    pub async fn post_comment_with_cookies(
+        &self,
+        slug: &str,
+        fields: &[(&str, String)],
+        cookies: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/guide/{slug}/comments")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookies)
+            .body(serde_urlencoded_like(fields))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn post_raw(

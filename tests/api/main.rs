@@ -17,5 +17,6 @@ mod postgres;
 mod reliability;
 mod search;
 mod search_queries;
+mod security;
 mod static_files;
 mod storage;

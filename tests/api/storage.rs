@@ -79,7 +79,7 @@ macro_rules! for_both_backends {
 for_both_backends!(
     comments_are_stored_whole_and_duplicates_refused,
     approved_comments_come_per_section_oldest_first,
-    returning_commenters_are_recognised_without_case,
+    returning_commenters_are_recognised_by_their_comment_and_email,
     secrets_are_created_once_and_shared_by_instances,
     actions_follow_the_state_rules_and_leave_an_audit_trail,
     deleting_keeps_other_peoples_replies,
@@ -90,7 +90,10 @@ for_both_backends!(
     page_revisions_name_each_changed_section,
     moderator_accounts_are_created_reset_and_removed,
     sessions_are_shared_touched_and_expired,
-    sign_in_failures_are_counted_per_username_and_client,
+    sign_in_attempts_are_reserved_atomically_per_key_and_client,
+    concurrent_sign_in_attempts_cannot_pass_the_limit,
+    duplicates_go_by_email_whatever_the_name_and_never_block_answers,
+    email_addresses_match_with_unicode_case_folding,
     concurrent_submissions_are_each_stored_once,
     concurrent_actions_on_two_instances_are_all_seen_by_pollers,
     a_copy_carries_everything_into_an_empty_database_of_either_backend,
@@ -159,7 +162,7 @@ async fn comments_are_stored_whole_and_duplicates_refused(s: Subject) {
         s.insert(full.clone()).await.unwrap(),
         InsertOutcome::Duplicate
     );
-    // The same text elsewhere, or by someone else, is not a duplicate.
+    // The same text elsewhere, or from another email address, is not a duplicate.
     insert(&*s, comment("faq", "Ana Souza", &full.body)).await;
     insert(&*s, comment("risks", "Ben", &full.body)).await;
     // The longest allowed text, in multi-byte characters, is stored and deduplicated too.
@@ -199,26 +202,28 @@ async fn approved_comments_come_per_section_oldest_first(s: Subject) {
     assert!(s.approved(Some("nowhere")).await.unwrap().is_empty());
 }
 
-async fn returning_commenters_are_recognised_without_case(s: Subject) {
+async fn returning_commenters_are_recognised_by_their_comment_and_email(s: Subject) {
     let id = insert(&*s, comment("risks", "Ana", "hello")).await;
     assert!(
-        !s.has_approved_author("Ana", "ana@example.com")
+        !s.is_confirmed_commenter(id, "ana@example.com")
             .await
-            .unwrap()
+            .unwrap(),
+        "not before it is approved"
     );
     approve(&*s, id).await;
     assert!(
-        s.has_approved_author("Ana", "ANA@Example.com")
+        s.is_confirmed_commenter(id, "ANA@Example.com")
             .await
             .unwrap()
     );
     assert!(
-        !s.has_approved_author("ana", "ana@example.com")
+        !s.is_confirmed_commenter(id, "other@example.com")
             .await
-            .unwrap()
+            .unwrap(),
+        "another address"
     );
     assert!(
-        !s.has_approved_author("Ana", "other@example.com")
+        !s.is_confirmed_commenter(id + 1, "ana@example.com")
             .await
             .unwrap()
     );
@@ -417,10 +422,6 @@ async fn answers_join_the_thread_as_the_editorial_team(s: Subject) {
     assert!(s.latest_revision().await.unwrap() > before);
     assert_eq!(s.events(&[reply]).await.unwrap()[0].action, "answer");
     assert!(
-        s.answer(answer(reply, "Our answer")).await.is_err(),
-        "the same answer twice"
-    );
-    assert!(
         s.answer(answer(999_999, "To nobody"))
             .await
             .unwrap()
@@ -557,42 +558,165 @@ async fn sessions_are_shared_touched_and_expired(s: Subject) {
         500,
         "never backwards"
     );
+    assert_eq!(s.session("token").await.unwrap().unwrap().created_at, 100);
     s.create_session("idle", id, "csrf-2", 50).await.unwrap();
-    assert_eq!(s.delete_idle_sessions(400).await.unwrap(), 1);
+    s.create_session("old", id, "csrf-3", 10).await.unwrap();
+    s.touch_session("old", 450).await.unwrap();
+    // Idle since before 400, or begun before 20: "idle" and "old" end, "token" stays.
+    assert_eq!(s.delete_old_sessions(400, 20).await.unwrap(), 2);
     assert!(s.session("idle").await.unwrap().is_none());
+    assert!(s.session("old").await.unwrap().is_none());
+    assert!(s.session("token").await.unwrap().is_some());
     other.delete_session("token").await.unwrap();
     assert!(s.session("token").await.unwrap().is_none());
 }
 
-async fn sign_in_failures_are_counted_per_username_and_client(s: Subject) {
+async fn sign_in_attempts_are_reserved_atomically_per_key_and_client(s: Subject) {
+    use smp_guide::store::Reservation;
+    let mut attempts = Vec::new();
     for at in [10, 20, 30] {
-        s.record_login_failure("mia", "client-1", at).await.unwrap();
+        match s
+            .reserve_sign_in("key-mia", "client-1", 0, 3, at)
+            .await
+            .unwrap()
+        {
+            Reservation::Granted { attempt } => attempts.push(attempt),
+            other => panic!("{other:?}"),
+        }
     }
-    s.record_login_failure("mia", "client-2", 25).await.unwrap();
     assert_eq!(
-        s.login_failures("mia", "client-1", 0).await.unwrap(),
-        (3, Some(10))
+        s.reserve_sign_in("key-mia", "client-1", 0, 3, 40)
+            .await
+            .unwrap(),
+        Reservation::Throttled { oldest: 10 }
     );
-    assert_eq!(
-        s.login_failures("mia", "client-1", 15).await.unwrap(),
-        (2, Some(20))
-    );
-    assert_eq!(
-        s.login_failures("joe", "client-1", 0).await.unwrap(),
-        (0, None)
-    );
-    // Another instance sees and clears the same count.
+    // Only attempts since `since` count; other keys and clients have their own counts.
+    assert!(matches!(
+        s.reserve_sign_in("key-mia", "client-1", 15, 3, 41)
+            .await
+            .unwrap(),
+        Reservation::Granted { .. }
+    ));
+    assert!(matches!(
+        s.reserve_sign_in("key-mia", "client-2", 0, 3, 42)
+            .await
+            .unwrap(),
+        Reservation::Granted { .. }
+    ));
+    assert!(matches!(
+        s.reserve_sign_in("key-joe", "client-1", 0, 3, 43)
+            .await
+            .unwrap(),
+        Reservation::Granted { .. }
+    ));
+    // A released attempt no longer counts; clearing forgets them all, on every instance.
     let other = s.another_instance().await;
+    other.clear_sign_ins("key-mia", "client-1").await.unwrap();
+    let Reservation::Granted { attempt } = s
+        .reserve_sign_in("key-mia", "client-1", 0, 1, 50)
+        .await
+        .unwrap()
+    else {
+        panic!("cleared attempts still counted");
+    };
+    s.release_sign_in(attempt).await.unwrap();
+    assert!(matches!(
+        s.reserve_sign_in("key-mia", "client-1", 0, 1, 51)
+            .await
+            .unwrap(),
+        Reservation::Granted { .. }
+    ));
+    // Pruning removes what no longer counts.
     assert_eq!(
-        other.login_failures("mia", "client-2", 0).await.unwrap(),
-        (1, Some(25))
+        s.prune_sign_ins(45).await.unwrap(),
+        2,
+        "client-2 at 42 and joe at 43"
     );
-    other.clear_login_failures("mia", "client-1").await.unwrap();
+}
+
+async fn concurrent_sign_in_attempts_cannot_pass_the_limit(s: Subject) {
+    use smp_guide::store::Reservation;
+    let other = s.another_instance().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let store = if n % 2 == 0 {
+            s.store.clone()
+        } else {
+            other.clone()
+        };
+        tasks.spawn(async move {
+            store
+                .reserve_sign_in("key-mia", "client-1", 0, 5, 100 + n)
+                .await
+                .unwrap()
+        });
+    }
+    let mut granted = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if matches!(outcome.unwrap(), Reservation::Granted { .. }) {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 5, "40 attempts at once, from two instances");
+}
+
+async fn duplicates_go_by_email_whatever_the_name_and_never_block_answers(s: Subject) {
+    let first = insert(&*s, comment("faq", "Ana", "Does it hurt?")).await;
+    // Another reader with the same name and text, but their own address: stored.
+    let mut namesake = comment("faq", "Ana", "Does it hurt?");
+    namesake.email = "ana.other@example.com".to_owned();
+    insert(&*s, namesake).await;
+    // The same address under another name, pending or approved: a duplicate either way.
+    let mut renamed = comment("faq", "Ana S.", "Does it hurt?");
+    renamed.email = "ANA@example.com".to_owned();
     assert_eq!(
-        s.login_failures("mia", "client-1", 0).await.unwrap(),
-        (0, None)
+        s.insert(renamed.clone()).await.unwrap(),
+        InsertOutcome::Duplicate
     );
-    assert_eq!(s.login_failures("mia", "client-2", 0).await.unwrap().0, 1);
+    approve(&*s, first).await;
+    assert_eq!(s.insert(renamed).await.unwrap(), InsertOutcome::Duplicate);
+    // A reader who posts an answer's text first cannot stop the answer, nor can two
+    // answers with the same words collide.
+    let byline = "The SMP Guide editorial team";
+    let mut squatter = comment("faq", byline, "Yes, a little.");
+    squatter.email = "squatter@example.com".to_owned();
+    insert(&*s, squatter).await;
+    for _ in 0..2 {
+        let answer = NewAnswer {
+            parent_id: first,
+            body: "Yes, a little.".to_owned(),
+            author: byline.to_owned(),
+            moderator: "mia".to_owned(),
+            created_at: 30,
+        };
+        assert!(s.answer(answer).await.unwrap().is_some());
+    }
+}
+
+async fn email_addresses_match_with_unicode_case_folding(s: Subject) {
+    let mut accented = comment("risks", "Émile", "bonjour");
+    accented.email = "ÉMILE@exemple.fr".to_owned();
+    let accented = insert(&*s, accented).await;
+    let mut german = comment("risks", "Jörg", "hallo");
+    german.email = "STRASSE@beispiel.de".to_owned();
+    let german = insert(&*s, german).await;
+    assert_eq!(
+        s.export(None, Some("émile@EXEMPLE.fr")).await.unwrap()[0].id,
+        accented
+    );
+    assert_eq!(
+        s.export(None, Some("straße@beispiel.de")).await.unwrap()[0].id,
+        german
+    );
+    assert_eq!(
+        s.erase_email("émile@exemple.fr", "cli", 5).await.unwrap(),
+        1
+    );
+    assert_eq!(s.get(accented).await.unwrap(), None);
+    // An empty or blank address erases nothing (answers carry none).
+    assert!(s.erase_email("", "cli", 6).await.is_err());
+    assert!(s.erase_email("   ", "cli", 6).await.is_err());
+    assert!(s.get(german).await.unwrap().is_some());
 }
 
 async fn concurrent_submissions_are_each_stored_once(s: Subject) {
@@ -724,5 +848,60 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
     assert_eq!(
         Dump::default(),
         sqlite().await.unwrap().dump().await.unwrap()
+    );
+}
+
+/// A database made before the email key existed: migrating it keys every address the
+/// server's way (SQLite's own `lower()` folds only ASCII), and keeps every comment,
+/// including two that the new duplicate rule would not have let in.
+#[tokio::test]
+async fn an_older_sqlite_database_is_migrated_and_its_addresses_keyed() {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    {
+        // The database as the previous release left it: migrations 1 and 2, through sqlx.
+        let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+            .await
+            .unwrap();
+        let old: Vec<Migration> = [(1, "comments"), (2, "moderation")]
+            .into_iter()
+            .map(|(version, name)| {
+                let sql = std::fs::read_to_string(crate::helpers::repo_path(&format!(
+                    "src/store/migrations/sqlite/{version:04}_{name}.sql"
+                )))
+                .unwrap();
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(old).run(&pool).await.unwrap();
+        for (author, email) in [("Émile", "ÉMILE@exemple.fr"), ("Émile B.", "émile@exemple.fr")] {
+            sqlx::query(
+                "INSERT INTO comments (section, author, email, body, status, created_at) \
+                 VALUES ('risks', ?, ?, 'same words', 'pending', 1)",
+            )
+            .bind(author)
+            .bind(email)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    let store = open_store(&url)
+        .await
+        .expect("the old database opens and migrates");
+    let found = store.export(None, Some("émile@EXEMPLE.FR")).await.unwrap();
+    assert_eq!(found.len(), 2, "both kept, and keyed alike");
+    assert_eq!(
+        store.erase_email("ÉMILE@exemple.fr", "cli", 2).await.unwrap(),
+        2
     );
 }

@@ -11,7 +11,7 @@ fn values(comment: &str, author: &str, email: &str, url: &str) -> FormValues {
 }
 
 fn field_errors(v: &FormValues) -> Vec<&'static str> {
-    match NewComment::parse(v) {
+    match NewComment::parse(v, &ReservedNames::default()) {
         Ok(_) => Vec::new(),
         Err(errors) => errors.iter().map(|e| e.field).collect(),
     }
@@ -75,12 +75,10 @@ fn each_rule_accepts_and_refuses_at_its_boundary() {
 #[test]
 fn text_is_trimmed_and_normalised_to_nfc() {
     // "e" followed by a combining acute accent becomes the single character "é".
-    let parsed = NewComment::parse(&values(
-        "  Cafe\u{301} ✂️ مرحبا  ",
-        " Zoë ",
-        " a@example.com ",
-        "",
-    ))
+    let parsed = NewComment::parse(
+        &values("  Cafe\u{301} ✂️ مرحبا  ", " Zoë ", " a@example.com ", ""),
+        &ReservedNames::default(),
+    )
     .unwrap();
     assert_eq!(parsed.body, "Café ✂️ مرحبا");
     assert_eq!(parsed.author, "Zoë");
@@ -90,7 +88,11 @@ fn text_is_trimmed_and_normalised_to_nfc() {
 
 #[test]
 fn carriage_returns_become_newlines() {
-    let parsed = NewComment::parse(&values("one\r\ntwo\rthree", "A", "a@example.com", "")).unwrap();
+    let parsed = NewComment::parse(
+        &values("one\r\ntwo\rthree", "A", "a@example.com", ""),
+        &ReservedNames::default(),
+    )
+    .unwrap();
     assert_eq!(parsed.body, "one\ntwo\nthree");
 }
 
@@ -105,7 +107,11 @@ fn parent_must_be_a_positive_id() {
     ] {
         let mut v = values("a", "b", "a@example.com", "");
         v.parent = parent.into();
-        assert_eq!(NewComment::parse(&v).is_ok(), ok, "{parent:?}");
+        assert_eq!(
+            NewComment::parse(&v, &ReservedNames::default()).is_ok(),
+            ok,
+            "{parent:?}"
+        );
     }
 }
 
@@ -113,7 +119,11 @@ fn parent_must_be_a_positive_id() {
 fn the_honeypot_is_noticed() {
     let mut v = values("a", "b", "a@example.com", "");
     v.honeypot = "bot text".into();
-    assert!(NewComment::parse(&v).unwrap().honeypot_filled);
+    assert!(
+        NewComment::parse(&v, &ReservedNames::default())
+            .unwrap()
+            .honeypot_filled
+    );
 }
 
 #[test]
@@ -141,7 +151,7 @@ mod properties {
         #[test]
         fn no_body_makes_the_decoder_or_validator_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
             if let Ok(fields) = decode_form(&body) {
-                let _ = NewComment::parse(&FormValues::from_fields(fields));
+                let _ = NewComment::parse(&FormValues::from_fields(fields), &ReservedNames::default());
             }
         }
 
@@ -155,7 +165,7 @@ mod properties {
             parent in "-?[0-9]{0,4}|x",
         ) {
             let values = FormValues { comment, author, email, url, parent, honeypot: String::new() };
-            if let Ok(parsed) = NewComment::parse(&values) {
+            if let Ok(parsed) = NewComment::parse(&values, &ReservedNames::default()) {
                 let chars = |s: &str| s.chars().count();
                 prop_assert!((1..=COMMENT_MAX).contains(&chars(&parsed.body)));
                 prop_assert!((1..=AUTHOR_MAX).contains(&chars(&parsed.author)));
@@ -169,5 +179,55 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn names_may_not_hide_characters_or_pass_for_the_site() {
+    let reserved = ReservedNames::of_site("The SMP Guide editorial team", "SMP Guide");
+    let name_error = |name: &str| {
+        NewComment::parse(&values("fine", name, "a@example.com", ""), &reserved)
+            .err()
+            .and_then(|errors| errors.into_iter().find(|e| e.field == "author"))
+            .map(|e| e.message)
+    };
+    for ok in [
+        "Ann",
+        "Zoë Müller",
+        "李小龙",
+        "Priya (Leeds)",
+        "SMP Guide fan",
+        "Ed Torial",
+    ] {
+        assert_eq!(name_error(ok), None, "{ok}");
+    }
+    for invisible in [
+        "Ann\u{200B}",         // zero-width space
+        "\u{202E}nnA",         // right-to-left override
+        "An\u{2066}n\u{2069}", // isolate
+        "Ann\u{E0041}",        // tag character
+        "An\u{AD}n",           // soft hyphen
+        "\u{FEFF}Ann",         // byte order mark
+    ] {
+        let message = name_error(invisible).expect(invisible);
+        assert!(
+            message.contains("invisible characters"),
+            "{invisible:?}: {message}"
+        );
+    }
+    for impostor in [
+        "The SMP Guide editorial team",
+        "the smp guide EDITORIAL TEAM",
+        "The SMP Guide editori\u{0430}l team", // Cyrillic a
+        "Editorial team",
+        "Editorial Team (official)",
+        "SMP Guide",
+        "ＳＭＰ Guide", // full-width letters
+    ] {
+        let message = name_error(impostor).expect(impostor);
+        assert!(
+            message.contains("editorial team"),
+            "{impostor:?}: {message}"
+        );
     }
 }
