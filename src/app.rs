@@ -199,6 +199,13 @@ impl Application {
         let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
         let reloading = tokio::spawn(self.watch.run(self.state.clone()));
         let config = self.config.clone();
+        // Editors' preview streams never end by themselves: end them when shutting down,
+        // so that they do not hold the grace period.
+        let sites = self.state.sites.clone();
+        let shutdown = async move {
+            shutdown.await;
+            sites.close();
+        };
         crate::server::serve(
             self.listener,
             self.router,

@@ -9,16 +9,20 @@ use cookie::{Cookie, SameSite};
 
 use crate::accounts::{hash_token, live_session};
 use crate::state::AppState;
+use crate::store::Role;
 use crate::web::AppError;
 
 pub const SESSION_COOKIE: &str = "smp_session";
 
-/// A signed-in moderator. Extracting it refuses the request (303 to the sign-in page)
-/// unless the session cookie names a live session.
+/// A signed-in moderator. Extracting it refuses the request: with a 303 to the sign-in
+/// page unless the session cookie names a live session, and with a 403 if the account is
+/// not a moderator (an editor's account).
 #[derive(Debug, Clone)]
 pub struct Moderator {
     pub username: String,
     pub csrf_token: String,
+    /// Every role of the account (a moderator may be an editor too).
+    pub roles: Vec<Role>,
     token_hash: String,
 }
 
@@ -26,9 +30,24 @@ impl Moderator {
     pub fn token_hash(&self) -> &str {
         &self.token_hash
     }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
 
-impl FromRequestParts<AppState> for Moderator {
+/// A signed-in editor: like [`Moderator`], for the content preview and its problems.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub username: String,
+    pub csrf_token: String,
+}
+
+/// Whoever is signed in, whatever their roles (signing out is for everyone).
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Moderator);
+
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -50,11 +69,86 @@ impl FromRequestParts<AppState> for Moderator {
         let Some(session) = session else {
             return Err(AppError::Unauthorized);
         };
-        Ok(Moderator {
+        Ok(SignedIn(Moderator {
             username: session.username,
             csrf_token: session.csrf_token,
+            roles: session.roles,
             token_hash,
+        }))
+    }
+}
+
+impl FromRequestParts<AppState> for Moderator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(account) = SignedIn::from_request_parts(parts, state).await?;
+        if !account.is(Role::Moderator) {
+            return Err(AppError::Forbidden(
+                "Your account is an editor's: it can preview the guide at /admin/preview, but \
+                 the comment queue is for moderators."
+                    .into(),
+            ));
+        }
+        Ok(account)
+    }
+}
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(account) = SignedIn::from_request_parts(parts, state).await?;
+        if !account.is(Role::Editor) {
+            return Err(AppError::Forbidden(
+                "Your account is a moderator's: the preview of the guide and its content \
+                 problems are for editors."
+                    .into(),
+            ));
+        }
+        Ok(Editor {
+            username: account.username,
+            csrf_token: account.csrf_token,
         })
+    }
+}
+
+/// What every signed-in extractor knows of its session, for the form checks.
+pub trait HasSession {
+    fn csrf_token(&self) -> &str;
+}
+
+impl HasSession for Moderator {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl HasSession for Editor {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl HasSession for SignedIn {
+    fn csrf_token(&self) -> &str {
+        &self.0.csrf_token
+    }
+}
+
+/// Where an account lands after signing in: the queue for moderators, the preview for
+/// editors who are not moderators.
+pub fn home_for(roles: &[Role]) -> &'static str {
+    if roles.contains(&Role::Moderator) || roles.is_empty() {
+        "/admin"
+    } else {
+        "/admin/preview"
     }
 }
 
@@ -106,9 +200,9 @@ pub fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Ap
     crate::web::require_same_origin(&state.site().guide.site.base_url, headers)
 }
 
-pub fn check_csrf(moderator: &Moderator, fields: &HashMap<String, String>) -> Result<(), AppError> {
+pub fn check_csrf(expected: &str, fields: &HashMap<String, String>) -> Result<(), AppError> {
     let sent = fields.get("csrf").map(String::as_str).unwrap_or_default();
-    if constant_time_eq(sent.as_bytes(), moderator.csrf_token.as_bytes()) {
+    if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(AppError::Forbidden("The form has expired or did not come from this site. Go back, reload the page and try again.".into()))

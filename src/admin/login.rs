@@ -87,7 +87,13 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
         ),
         SignIn::SignedIn(session) => {
-            let mut response = Redirect::to("/admin").into_response();
+            let roles = state
+                .store
+                .session(&crate::accounts::hash_token(&session.token))
+                .await?
+                .map(|s| s.roles)
+                .unwrap_or_default();
+            let mut response = Redirect::to(auth::home_for(&roles)).into_response();
             let cookie = auth::session_cookie(&session.token, auth::cookies_secure(&state));
             response.headers_mut().insert(
                 header::SET_COOKIE,
@@ -100,7 +106,10 @@ pub async fn login(
 
 pub async fn logout(
     State(state): State<AppState>,
-    AdminForm { moderator, .. }: AdminForm,
+    AdminForm {
+        moderator: auth::SignedIn(moderator),
+        ..
+    }: AdminForm<auth::SignedIn>,
 ) -> Result<Response> {
     state.store.delete_session(moderator.token_hash()).await?;
     tracing::info!(moderator = %moderator.username, "signed out");

@@ -1,10 +1,13 @@
-//! `/admin`: moderator sign-in, the moderation queue and its actions.
+//! `/admin`: sign-in for moderators and editors, the moderation queue and its actions, and
+//! the editor's preview.
 //!
-//! Every route but the sign-in page requires a [`Moderator`]; every POST checks the
-//! request's origin and the session's CSRF token.
+//! Every route but the sign-in page requires a signed-in account with the right role: a
+//! [`Moderator`] for the queue, an [`Editor`] for the preview (403 for the other role);
+//! every POST checks the request's origin and the session's CSRF token.
 mod actions;
 mod auth;
 mod login;
+mod preview;
 mod queue;
 mod views;
 
@@ -13,7 +16,7 @@ pub use views::timestamp;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use auth::Moderator;
+pub use auth::{Editor, Moderator};
 
 use crate::state::AppState;
 
@@ -23,7 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login", get(login::login_form).post(login::login))
         .route("/admin/logout", post(login::logout))
         .route("/admin/comments/bulk", post(actions::apply_bulk_action))
-        .route("/admin/preview/{slug}", get(queue::preview_draft))
+        .route("/admin/preview", get(preview::preview_index))
+        .route("/admin/preview/events", get(preview::preview_events))
+        .route("/admin/preview/{*path}", get(preview::preview_page))
         .route("/admin/comments/{id}", get(queue::show_comment))
         .route("/admin/comments/{id}/answer", post(actions::answer_comment))
         .route(
@@ -32,27 +37,32 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// A state-changing request from a signed-in moderator, checked once for every admin
-/// POST: a live session (else 303 to sign-in), from this site's own pages (`Origin` or
-/// `Referer`, else 403), with the session's CSRF token in the form (else 403).
-pub struct AdminForm {
-    pub moderator: Moderator,
+/// A state-changing request from a signed-in account (a moderator unless `A` says
+/// otherwise), checked once for every admin POST: a live session with the role (else 303
+/// to sign-in, or 403), from this site's own pages (`Origin` or `Referer`, else 403), with
+/// the session's CSRF token in the form (else 403).
+pub struct AdminForm<A = Moderator> {
+    pub moderator: A,
     /// Every field in order (bulk actions repeat `ids`).
     pub pairs: Vec<(String, String)>,
     /// The first value of each field.
     pub fields: std::collections::HashMap<String, String>,
 }
 
-impl axum::extract::FromRequest<AppState> for AdminForm {
+impl<A> axum::extract::FromRequest<AppState> for AdminForm<A>
+where
+    A: axum::extract::FromRequestParts<AppState, Rejection = crate::web::AppError>
+        + auth::HasSession
+        + Send,
+{
     type Rejection = crate::web::AppError;
 
     async fn from_request(
         request: axum::extract::Request,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        use axum::extract::FromRequestParts;
         let (mut parts, body) = request.into_parts();
-        let moderator = Moderator::from_request_parts(&mut parts, state).await?;
+        let moderator = A::from_request_parts(&mut parts, state).await?;
         auth::check_same_origin(state, &parts.headers)?;
         let body = axum::body::to_bytes(body, crate::web::MAX_BODY_BYTES)
             .await
@@ -63,7 +73,7 @@ impl axum::extract::FromRequest<AppState> for AdminForm {
             })?;
         let pairs = read_form(&parts.headers, &body)?;
         let fields = first_values(&pairs);
-        auth::check_csrf(&moderator, &fields)?;
+        auth::check_csrf(moderator.csrf_token(), &fields)?;
         Ok(Self {
             moderator,
             pairs,

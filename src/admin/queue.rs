@@ -7,7 +7,7 @@ use super::Moderator;
 use super::views::{AdminComment, CommentPage, QueuePage, Tab, admin_meta, queue_url};
 use crate::site::Layout;
 use crate::state::AppState;
-use crate::store::{QueueFilter, Status};
+use crate::store::{QueueFilter, Role, Status};
 use crate::web::{AppError, HtmlPage, Result, render};
 
 /// The last page number the queue accepts (beyond any real queue).
@@ -106,17 +106,12 @@ pub async fn show_queue(
             query.skipped.unwrap_or(0),
         ),
         return_to: queue_url(status, &section, &text, page),
-        content_problems: state
-            .sites
-            .problems()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        drafts: guide
-            .drafts
-            .iter()
-            .map(|d| (d.slug.clone(), d.title.clone()))
-            .collect(),
+        // Content problems are an editor's business: one line, for accounts that are both.
+        content_problems: if moderator.is(Role::Editor) {
+            state.sites.problems().len()
+        } else {
+            0
+        },
         overdue_reviews: guide
             .sections
             .iter()
@@ -202,15 +197,4 @@ pub async fn render_comment(
         return_to: format!("/admin/comments/{id}"),
     };
     Ok(HtmlPage::new(status, render(&view, "a comment's page")?).into_response())
-}
-
-/// `GET /admin/preview/{slug}`: a draft section, for moderators only.
-pub async fn preview_draft(
-    State(state): State<AppState>,
-    _moderator: Moderator,
-    Path(slug): Path<String>,
-) -> Result<Response> {
-    let site = state.site();
-    let html = site.render_draft(&slug).ok_or(AppError::NotFound)??;
-    Ok(HtmlPage::ok(html).into_response())
 }

@@ -86,6 +86,7 @@ pub fn admin_meta(site: &SiteInfo, title: &str, path: &str) -> PageMeta {
         json_ld: None,
         noindex: true,
         og_image: None,
+        preview: None,
     }
 }
 
@@ -143,10 +144,9 @@ pub struct QueuePage<'a> {
     pub return_to: String,
     /// Sections whose `next_review` date has passed.
     pub overdue_reviews: Vec<(String, String)>,
-    /// Why the last content edit is not live (`PATH:LINE: message`).
-    pub content_problems: Vec<String>,
-    /// Draft sections (slug, title), with preview links.
-    pub drafts: Vec<(String, String)>,
+    /// How many problems keep the last content edit from going live (shown as one line,
+    /// with a link to the preview, to accounts that are editors too).
+    pub content_problems: usize,
 }
 
 impl QueuePage<'_> {
@@ -199,5 +199,65 @@ impl<'a> CommentPage<'a> {
             &format!("Comment {id}"),
             &format!("/admin/comments/{id}"),
         )
+    }
+}
+
+/// One page in the editor's preview index.
+pub struct PreviewLink {
+    pub title: String,
+    /// The page's own path (`/guide/risks`); the preview is under `/admin/preview`.
+    pub path: String,
+    pub draft: bool,
+}
+
+impl PreviewLink {
+    pub fn new(title: &str, path: &str, draft: bool) -> Self {
+        Self {
+            title: title.to_owned(),
+            path: path.to_owned(),
+            draft,
+        }
+    }
+
+    /// The preview's address.
+    pub fn href(&self) -> String {
+        format!(
+            "/admin/preview{}",
+            if self.path == "/" { "/" } else { &self.path }
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/preview.html")]
+pub struct PreviewIndex<'a> {
+    pub layout: Layout<'a>,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub links: Vec<PreviewLink>,
+}
+
+impl<'a> PreviewIndex<'a> {
+    pub fn new(
+        guide: &'a Guide,
+        assets: &'a Assets,
+        username: &'a str,
+        csrf: &'a str,
+        links: Vec<PreviewLink>,
+        banner: crate::site::PreviewBanner,
+    ) -> Self {
+        let mut meta = admin_meta(&guide.site, "Preview", "/admin/preview");
+        // The index shows the problems and reloads itself after a save too.
+        meta.preview = Some(banner);
+        Self {
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta,
+            },
+            username,
+            csrf,
+            links,
+        }
     }
 }

@@ -1,9 +1,9 @@
 //! Command-line interface: the subcommands of the public contract, and the one function
 //! (`run`) that carries out whichever was asked for.
+mod accounts;
 mod check;
 mod comments;
 mod db;
-mod moderators;
 mod serve;
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ServeOverrides};
-use crate::store::{Store, open_store};
+use crate::store::{Role, Store, open_store};
 use crate::telemetry::LogFormat;
 
 /// Runs the subcommand the command line asked for (`serve` when none).
@@ -20,7 +20,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve::serve(args, cli.log_format),
         Command::Check(args) => check::check(args),
-        Command::Moderator(command) => moderators::moderator(command),
+        Command::Moderator(command) => accounts::account(Role::Moderator, command),
+        Command::Editor(command) => accounts::account(Role::Editor, command),
         Command::Comments(command) => comments::comments(command),
         Command::Db(command) => db::db(command),
     }
@@ -53,9 +54,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate the content folder without serving; exit 1 on any problem.
     Check(CheckArgs),
-    /// Manage moderator accounts.
+    /// Manage moderator accounts (the comment queue).
     #[command(subcommand)]
-    Moderator(ModeratorCommand),
+    Moderator(AccountCommand),
+    /// Manage editor accounts (the content preview and problems).
+    #[command(subcommand)]
+    Editor(AccountCommand),
     /// Export or erase stored comments.
     #[command(subcommand)]
     Comments(CommentsCommand),
@@ -100,9 +104,12 @@ pub struct DatabaseArgs {
     pub config: Option<PathBuf>,
 }
 
+/// `moderator` and `editor`: the same three commands for either role. One account may
+/// have both roles; its password is the same for both.
 #[derive(Debug, Subcommand)]
-pub enum ModeratorCommand {
-    /// Create a moderator, or reset their password (which signs them out everywhere).
+pub enum AccountCommand {
+    /// Create an account with this role, or give an existing account this role too; either
+    /// way the password is (re)set, which signs the account out everywhere.
     Add {
         username: String,
         /// Read the password from standard input (required, so it never shows in `ps`).
@@ -111,12 +118,13 @@ pub enum ModeratorCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
-    /// List moderators.
+    /// List the accounts with this role.
     List {
         #[command(flatten)]
         db: DatabaseArgs,
     },
-    /// Remove a moderator and end their sessions.
+    /// Take this role from an account; an account left with no role is removed and its
+    /// sessions end.
     Remove {
         username: String,
         #[command(flatten)]

@@ -18,11 +18,13 @@ pub struct SiteHandle {
 }
 
 /// How many reloads went live and how many were refused so far, for whoever waits for
-/// the next one (tests, and an editor's preview) instead of polling with a clock.
+/// the next one (tests, and an editor's preview) instead of polling with a clock; and
+/// whether the server is shutting down, so that long-lived preview streams end.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reloads {
     pub live: u64,
     pub refused: u64,
+    pub closing: bool,
 }
 
 impl SiteHandle {
@@ -56,7 +58,12 @@ impl SiteHandle {
         self.reloads.send_modify(|r| r.live += 1);
     }
 
-    /// Problems that keep the last edit from going live (shown to moderators).
+    /// Tells whoever follows reloads that the server is shutting down.
+    pub fn close(&self) {
+        self.reloads.send_modify(|r| r.closing = true);
+    }
+
+    /// Problems that keep the last edit from going live (shown to editors).
     pub fn problems(&self) -> Vec<Problem> {
         self.problems.read().expect("problem lock").clone()
     }

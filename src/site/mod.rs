@@ -22,7 +22,7 @@ pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{
     FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
 };
-pub use views::{Layout, PageMeta, ReplyTarget, SearchQuery, SectionExtras};
+pub use views::{Layout, PageMeta, PreviewBanner, ReplyTarget, SearchQuery, SectionExtras};
 
 /// A response body rendered ahead of time, in every encoding, each with a strong ETag.
 #[derive(Debug)]
@@ -231,6 +231,55 @@ impl Site {
                 .render()
                 .with_context(|| format!("rendering the draft {slug}")),
         )
+    }
+
+    /// Any page of the guide as an editor previews it: as readers see it now (or, for a
+    /// draft section, as they would), with `banner` above it and the script that reloads
+    /// it after a save. `None` when no page or draft has that path.
+    pub fn render_preview(
+        &self,
+        path: &str,
+        mut banner: PreviewBanner,
+    ) -> Option<anyhow::Result<String>> {
+        let guide = &self.guide;
+        let with_banner = |meta: &mut PageMeta, banner: PreviewBanner| {
+            meta.preview = Some(banner);
+            meta.noindex = true;
+        };
+        let rendered = if path == paths::HOME {
+            let counts = self.comment_counts();
+            let mut view = HomePage::new(guide, &self.assets, &counts);
+            with_banner(&mut view.layout.meta, banner);
+            view.render()
+        } else if path == paths::GUIDE {
+            let mut view = GuidePage::new(guide, &self.assets);
+            with_banner(&mut view.layout.meta, banner);
+            view.render()
+        } else if let Some(slug) = path.strip_prefix("/guide/") {
+            let threads = self.threads(slug);
+            let extras = SectionExtras::default();
+            if let Some(index) = guide.sections.iter().position(|s| s.slug == slug) {
+                let mut view = SectionPage::new(guide, &self.assets, index, &threads, &extras);
+                with_banner(&mut view.layout.meta, banner);
+                view.render()
+            } else {
+                let draft = guide.draft(slug)?;
+                let extras = SectionExtras {
+                    draft_preview: true,
+                    ..SectionExtras::default()
+                };
+                banner.draft = true;
+                let mut view = SectionPage::draft_preview(guide, &self.assets, draft, &extras);
+                with_banner(&mut view.layout.meta, banner);
+                view.render()
+            }
+        } else {
+            let page = guide.pages.iter().find(|p| p.path() == path)?;
+            let mut view = StandalonePage::new(guide, &self.assets, page);
+            with_banner(&mut view.layout.meta, banner);
+            view.render()
+        };
+        Some(rendered.with_context(|| format!("rendering the preview of {path}")))
     }
 
     /// Reads a section's approved comments again and re-renders its page and the home page.

@@ -35,6 +35,18 @@ pub struct PageMeta {
     pub noindex: bool,
     /// Absolute URL of the image link previews show.
     pub og_image: Option<String>,
+    /// Set on an editor's preview: the bar above the page, and the script that reloads it
+    /// after a save.
+    pub preview: Option<PreviewBanner>,
+}
+
+/// What an editor's preview shows above the page.
+#[derive(Debug, Clone, Default)]
+pub struct PreviewBanner {
+    /// The problems that kept the last save from going live, as `PATH:LINE: message`.
+    pub problems: Vec<String>,
+    /// The page is a draft: readers cannot see it.
+    pub draft: bool,
 }
 
 impl PageMeta {
@@ -53,6 +65,7 @@ impl PageMeta {
             json_ld: None,
             noindex: false,
             og_image: None,
+            preview: None,
         }
     }
 

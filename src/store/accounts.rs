@@ -1,20 +1,67 @@
-//! Moderator accounts, their sessions, and failed sign-ins for throttling.
+//! Accounts (moderators and editors), their sessions, and sign-in attempts for throttling.
 use sqlx::AssertSqlSafe;
 
 use super::{SqlStore, StoreFuture};
 
-/// A moderator account as listed by `smp-guide moderator list`.
+/// What an account may do. An account has one role or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Reviews readers' comments: the queue, its actions, answers.
+    Moderator,
+    /// Edits the guide: the preview of every page (drafts included) and content problems.
+    Editor,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Moderator, Role::Editor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Moderator => "moderator",
+            Role::Editor => "editor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// The stored form of a set of roles: space-separated, in a fixed order.
+    pub fn join(roles: &[Role]) -> String {
+        let mut roles = roles.to_vec();
+        roles.sort();
+        roles.dedup();
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The roles in their stored form; unknown words are ignored.
+    pub fn split(stored: &str) -> Vec<Role> {
+        let mut roles: Vec<Role> = stored.split_whitespace().filter_map(Role::parse).collect();
+        roles.sort();
+        roles.dedup();
+        roles
+    }
+}
+
+/// An account as listed by `smp-guide moderator list` and `editor list`.
 #[derive(Debug, Clone)]
-pub struct ModeratorInfo {
+pub struct AccountInfo {
     pub username: String,
+    pub roles: Vec<Role>,
     pub created_at: i64,
 }
 
-/// A signed-in moderator's session.
+/// A signed-in account's session.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub moderator_id: i64,
     pub username: String,
+    /// Read with the session, so that a role taken away counts at once.
+    pub roles: Vec<Role>,
     pub csrf_token: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -31,16 +78,20 @@ pub enum Reservation {
 
 /// Moderator accounts, sessions and sign-in throttling.
 pub trait AccountStore: Send + Sync {
-    /// Creates the account, or resets its password. Returns true when it was created.
-    fn upsert_moderator<'a>(
+    /// Creates the account with `role`, or resets its password (which ends its sessions)
+    /// and adds `role` to the ones it has. Returns true when it was created.
+    fn upsert_account<'a>(
         &'a self,
         username: &'a str,
         password_hash: &'a str,
+        role: Role,
         at: i64,
     ) -> StoreFuture<'a, bool>;
-    fn moderators(&self) -> StoreFuture<'_, Vec<ModeratorInfo>>;
-    /// Removes the account and its sessions. Returns false when there was no such account.
-    fn remove_moderator<'a>(&'a self, username: &'a str) -> StoreFuture<'a, bool>;
+    /// Every account, by username.
+    fn accounts(&self) -> StoreFuture<'_, Vec<AccountInfo>>;
+    /// Takes `role` from the account; an account left with no role is removed, with its
+    /// sessions. Returns false when there was no such account with that role.
+    fn remove_role<'a>(&'a self, username: &'a str, role: Role) -> StoreFuture<'a, bool>;
     /// The account's id and password hash.
     fn credentials<'a>(&'a self, username: &'a str) -> StoreFuture<'a, Option<(i64, String)>>;
     fn create_session<'a>(
@@ -77,77 +128,119 @@ pub trait AccountStore: Send + Sync {
 }
 
 impl AccountStore for SqlStore {
-    fn upsert_moderator<'a>(
+    fn upsert_account<'a>(
         &'a self,
         username: &'a str,
         password_hash: &'a str,
+        role: Role,
         at: i64,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut tx = self.begin_write("starting an account change").await?;
-            let updated =
-                sqlx::query("UPDATE moderators SET password_hash = $1 WHERE username = $2")
+            let existing: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT roles FROM moderators WHERE username = $1{}",
+                self.dialect.for_update()
+            )))
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.error("reading an account"))?;
+            match &existing {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO moderators (username, password_hash, created_at, roles) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(username)
                     .bind(password_hash)
+                    .bind(at)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("creating an account"))?;
+                }
+                Some(roles) => {
+                    let mut roles = Role::split(roles);
+                    roles.push(role);
+                    sqlx::query(
+                        "UPDATE moderators SET password_hash = $1, roles = $2 WHERE username = $3",
+                    )
+                    .bind(password_hash)
+                    .bind(Role::join(&roles))
                     .bind(username)
                     .execute(&mut *tx)
                     .await
-                    .map_err(self.error("resetting a password"))?
-                    .rows_affected();
-            if updated == 0 {
-                sqlx::query(
-                    "INSERT INTO moderators (username, password_hash, created_at) \
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(username)
-                .bind(password_hash)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(self.error("creating a moderator"))?;
-            } else {
-                // A new password signs the account out everywhere.
-                sqlx::query(
-                    "DELETE FROM sessions WHERE moderator_id = \
-                     (SELECT id FROM moderators WHERE username = $1)",
-                )
-                .bind(username)
-                .execute(&mut *tx)
-                .await
-                .map_err(self.error("ending old sessions"))?;
+                    .map_err(self.error("resetting a password"))?;
+                    // A new password signs the account out everywhere.
+                    sqlx::query(
+                        "DELETE FROM sessions WHERE moderator_id = \
+                         (SELECT id FROM moderators WHERE username = $1)",
+                    )
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("ending old sessions"))?;
+                }
             }
-            tx.commit()
-                .await
-                .map_err(self.error("saving a moderator"))?;
-            Ok(updated == 0)
+            tx.commit().await.map_err(self.error("saving an account"))?;
+            Ok(existing.is_none())
         })
     }
 
-    fn moderators(&self) -> StoreFuture<'_, Vec<ModeratorInfo>> {
+    fn accounts(&self) -> StoreFuture<'_, Vec<AccountInfo>> {
         Box::pin(async move {
-            let found: Vec<(String, i64)> =
-                sqlx::query_as("SELECT username, created_at FROM moderators ORDER BY username")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(self.error("listing moderators"))?;
+            let found: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT username, roles, created_at FROM moderators ORDER BY username",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error("listing accounts"))?;
             Ok(found
                 .into_iter()
-                .map(|(username, created_at)| ModeratorInfo {
+                .map(|(username, roles, created_at)| AccountInfo {
                     username,
+                    roles: Role::split(&roles),
                     created_at,
                 })
                 .collect())
         })
     }
 
-    fn remove_moderator<'a>(&'a self, username: &'a str) -> StoreFuture<'a, bool> {
+    fn remove_role<'a>(&'a self, username: &'a str, role: Role) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            // Sessions go with the account (ON DELETE CASCADE).
-            let done = sqlx::query("DELETE FROM moderators WHERE username = $1")
-                .bind(username)
-                .execute(&self.pool)
-                .await
-                .map_err(self.error("removing a moderator"))?;
-            Ok(done.rows_affected() > 0)
+            let mut tx = self.begin_write("starting an account change").await?;
+            let existing: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT roles FROM moderators WHERE username = $1{}",
+                self.dialect.for_update()
+            )))
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.error("reading an account"))?;
+            let Some(roles) = existing
+                .map(|r| Role::split(&r))
+                .filter(|r| r.contains(&role))
+            else {
+                return Ok(false);
+            };
+            let left: Vec<Role> = roles.into_iter().filter(|r| *r != role).collect();
+            if left.is_empty() {
+                // Sessions go with the account (ON DELETE CASCADE).
+                sqlx::query("DELETE FROM moderators WHERE username = $1")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("removing an account"))?;
+            } else {
+                sqlx::query("UPDATE moderators SET roles = $1 WHERE username = $2")
+                    .bind(Role::join(&left))
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("changing an account's roles"))?;
+            }
+            tx.commit().await.map_err(self.error("saving an account"))?;
+            Ok(true)
         })
     }
 
@@ -186,8 +279,9 @@ impl AccountStore for SqlStore {
 
     fn session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Session>> {
         Box::pin(async move {
-            let found: Option<(i64, String, String, i64, i64)> = sqlx::query_as(
-                "SELECT s.moderator_id, m.username, s.csrf_token, s.created_at, s.last_seen_at \
+            let found: Option<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+                "SELECT s.moderator_id, m.username, m.roles, s.csrf_token, s.created_at, \
+                 s.last_seen_at \
                  FROM sessions s JOIN moderators m ON m.id = s.moderator_id \
                  WHERE s.token_hash = $1",
             )
@@ -196,9 +290,10 @@ impl AccountStore for SqlStore {
             .await
             .map_err(self.error("reading a session"))?;
             Ok(found.map(
-                |(moderator_id, username, csrf_token, created_at, last_seen_at)| Session {
+                |(moderator_id, username, roles, csrf_token, created_at, last_seen_at)| Session {
                     moderator_id,
                     username,
+                    roles: Role::split(&roles),
                     csrf_token,
                     created_at,
                     last_seen_at,

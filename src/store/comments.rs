@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::rows::{self, COLUMNS};
-use super::{Dialect, SqlStore, Status, StoreError, StoreFuture};
+use super::{SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
 
 /// A comment as stored, with everything a moderator may see.
@@ -73,44 +73,42 @@ pub trait CommentStore: Send + Sync {
     fn revisions_since(&self, since: i64) -> StoreFuture<'_, (i64, Vec<String>)>;
 }
 
-/// Stores one comment on `connection`, inside a transaction: a duplicate (the same email
-/// address, section and text as a reader's comment already stored) is reported, not an
-/// error, so that it does not abort the other comments of a batch.
+/// The key that makes a reader's comment a duplicate of another: the same section, email
+/// address (by its case-folded key) and text. A unique index on it refuses the second one,
+/// race-free on both databases and across instances; answers have none.
+pub(super) fn dedup_key(section: &str, email: &str, body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [section, &text::email_key(email), body] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Stores one comment on `connection`: a duplicate (the same email address, section and
+/// text as a reader's comment already stored) is reported, not an error, so that it does
+/// not abort the other comments of a batch.
 pub(super) async fn insert_comment(
     connection: &mut AnyConnection,
-    dialect: Dialect,
     c: &StoredComment,
 ) -> Result<InsertOutcome, sqlx::Error> {
-    let email_key = text::email_key(&c.email);
-    if let Some(lock) = dialect.lock_key() {
-        // Two instances storing the same comment at once take turns here.
-        sqlx::query(lock)
-            .bind(format!("comment\n{}\n{email_key}\n{}", c.section, c.body))
-            .execute(&mut *connection)
-            .await?;
-    }
-    let repeated = sqlx::query(
-        "SELECT id FROM comments WHERE section = $1 AND email_key = $2 AND body = $3 \
-         AND NOT editorial LIMIT 1",
-    )
-    .bind(&c.section)
-    .bind(&email_key)
-    .bind(&c.body)
-    .fetch_optional(&mut *connection)
-    .await?;
-    if repeated.is_some() {
-        return Ok(InsertOutcome::Duplicate);
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO comments (section, parent_id, author, email, email_key, url, body, \
-         status, created_at, client_hash, user_agent, flag_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO comments (section, parent_id, author, email, email_key, dedup_key, url, \
+         body, status, created_at, client_hash, user_agent, flag_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(&c.section)
     .bind(c.parent_id)
     .bind(&c.author)
     .bind(&c.email)
-    .bind(&email_key)
+    .bind(text::email_key(&c.email))
+    .bind(dedup_key(&c.section, &c.email, &c.body))
     .bind(&c.url)
     .bind(&c.body)
     .bind(c.status.as_str())
@@ -118,9 +116,9 @@ pub(super) async fn insert_comment(
     .bind(&c.client_hash)
     .bind(&c.user_agent)
     .bind(&c.flag_reason)
-    .fetch_one(&mut *connection)
+    .fetch_optional(connection)
     .await?;
-    Ok(InsertOutcome::Inserted(id))
+    Ok(id.map_or(InsertOutcome::Duplicate, InsertOutcome::Inserted))
 }
 
 impl CommentStore for SqlStore {
@@ -129,14 +127,15 @@ impl CommentStore for SqlStore {
             if let Some(writer) = &self.writer {
                 return writer.insert(comment).await;
             }
-            let mut tx = self.begin_write("starting to store a comment").await?;
-            let outcome = insert_comment(&mut tx, self.dialect, &comment)
+            // One statement, committed on its own: the unique index makes it race-free.
+            let mut connection = self
+                .pool
+                .acquire()
                 .await
                 .map_err(self.error("storing a comment"))?;
-            tx.commit()
+            insert_comment(&mut connection, &comment)
                 .await
-                .map_err(self.error("committing a comment"))?;
-            Ok(outcome)
+                .map_err(self.error("storing a comment"))
         })
     }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use sqlx::AnyPool;
 
-pub use accounts::{AccountStore, ModeratorInfo, Reservation, Session};
+pub use accounts::{AccountInfo, AccountStore, Reservation, Role, Session};
 pub use comments::{Comment, CommentStore, InsertOutcome, StoredComment};
 pub use dialect::Dialect;
 pub use moderation::{ActionOutcome, Event, ModerationStore, NewAnswer, QueueFilter, QueuePage};
@@ -94,29 +94,45 @@ impl SqlStore {
     }
 
     /// Migration 3 filled `email_key` with SQL's `lower()`, which folds only ASCII on
-    /// SQLite and follows the database's locale on PostgreSQL; this puts the server's own
-    /// Unicode case folding in every row, once, right after that migration.
+    /// SQLite and follows the database's locale on PostgreSQL, and left `dedup_key` empty.
+    /// This fills both the server's way, once, right after that migration, oldest comment
+    /// first: a later comment that repeats an earlier one under the new rule keeps no
+    /// `dedup_key` (it is kept, not lost), and answers never get one.
     async fn recompute_email_keys(&self) -> anyhow::Result<()> {
-        let rows: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, email, email_key FROM comments")
-                .fetch_all(&self.pool)
-                .await
-                .context("reading email addresses to key them")?;
-        let mut fixed = 0;
-        for (id, email, key) in rows {
-            let folded = crate::text::email_key(&email);
-            if folded != key {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, section, email, body, CASE WHEN editorial THEN 1 ELSE 0 END \
+             FROM comments ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading comments to key their addresses")?;
+        let (mut keyed, mut repeats) = (0, 0);
+        for (id, section, email, body, editorial) in rows {
+            let dedup = (editorial == 0).then(|| comments::dedup_key(&section, &email, &body));
+            let done = sqlx::query(
+                "UPDATE comments SET email_key = $1, dedup_key = $2 WHERE id = $3 \
+                 AND NOT EXISTS (SELECT 1 FROM comments WHERE dedup_key = $2)",
+            )
+            .bind(crate::text::email_key(&email))
+            .bind(&dedup)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .context("keying a comment")?;
+            if done.rows_affected() == 0 {
+                // It repeats an earlier comment: key its address only.
                 sqlx::query("UPDATE comments SET email_key = $1 WHERE id = $2")
-                    .bind(&folded)
+                    .bind(crate::text::email_key(&email))
                     .bind(id)
                     .execute(&self.pool)
                     .await
-                    .context("keying an email address")?;
-                fixed += 1;
+                    .context("keying a comment")?;
+                repeats += 1;
             }
+            keyed += 1;
         }
         tracing::info!(
-            "email keys recomputed after migration {EMAIL_KEY_MIGRATION}: {fixed} changed"
+            "comments keyed after migration {EMAIL_KEY_MIGRATION}: {keyed}, of which {repeats} repeat an earlier one"
         );
         Ok(())
     }

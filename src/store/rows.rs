@@ -73,6 +73,7 @@ pub(super) fn stored_moderator(row: &AnyRow) -> Result<StoredModerator, sqlx::Er
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
         created_at: row.try_get("created_at")?,
+        roles: row.try_get("roles")?,
     })
 }
 

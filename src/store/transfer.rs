@@ -4,13 +4,15 @@ use sqlx::{AssertSqlSafe, Row};
 use super::rows::{self, COLUMNS};
 use super::{Comment, Event, SqlStore, StoreError, StoreFuture};
 
-/// A moderator account with its password hash, as copied between databases.
+/// An account with its password hash and roles, as copied between databases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredModerator {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
     pub created_at: i64,
+    /// As stored: space-separated role names.
+    pub roles: String,
 }
 
 /// Everything that must survive a move to another database: comments with their ids (so
@@ -63,7 +65,8 @@ impl TransferStore for SqlStore {
                 .map(rows::event)
                 .collect::<Result<_, _>>()?;
                 let moderators = sqlx::query(
-                    "SELECT id, username, password_hash, created_at FROM moderators ORDER BY id",
+                    "SELECT id, username, password_hash, created_at, roles FROM moderators \
+                     ORDER BY id",
                 )
                 .fetch_all(&mut *tx)
                 .await?
@@ -113,13 +116,14 @@ impl TransferStore for SqlStore {
             }
             for m in &dump.moderators {
                 sqlx::query(
-                    "INSERT INTO moderators (id, username, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO moderators (id, username, password_hash, created_at, roles) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(m.id)
                 .bind(&m.username)
                 .bind(&m.password_hash)
                 .bind(m.created_at)
+                .bind(&m.roles)
                 .execute(&mut *tx)
                 .await
                 .map_err(self.error("copying a moderator"))?;
@@ -135,17 +139,28 @@ impl TransferStore for SqlStore {
                 .await
                 .map_err(self.error("copying a secret"))?;
             }
-            // The email key is derived, so it is computed again rather than copied.
+            // The email and duplicate keys are derived, so they are computed again rather
+            // than copied; a comment that repeats an earlier one keeps no duplicate key, as
+            // in the database it comes from (nothing is left behind).
             let insert = format!(
-                "INSERT INTO comments ({COLUMNS}, email_key) VALUES ({})",
-                rows::placeholders(1, rows::COLUMN_COUNT + 1)
+                "INSERT INTO comments ({COLUMNS}, email_key, dedup_key) VALUES ({}) \
+                 ON CONFLICT (dedup_key) DO NOTHING",
+                rows::placeholders(1, rows::COLUMN_COUNT + 2)
             );
             for c in &dump.comments {
-                rows::bind_comment(sqlx::query(AssertSqlSafe(insert.clone())), c)
-                    .bind(crate::text::email_key(&c.email))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.error("copying a comment"))?;
+                let dedup = (!c.editorial)
+                    .then(|| super::comments::dedup_key(&c.section, &c.email, &c.body));
+                for key in [dedup, None] {
+                    let done = rows::bind_comment(sqlx::query(AssertSqlSafe(insert.clone())), c)
+                        .bind(crate::text::email_key(&c.email))
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(self.error("copying a comment"))?;
+                    if done.rows_affected() == 1 {
+                        break;
+                    }
+                }
             }
             for e in &dump.events {
                 sqlx::query(

@@ -78,7 +78,7 @@ async fn write_batch(
     let mut outcomes = Vec::with_capacity(batch.len());
     for (comment, _) in batch {
         outcomes.push(
-            insert_comment(&mut tx, dialect, comment)
+            insert_comment(&mut tx, comment)
                 .await
                 .map_err(dialect.error("storing a comment"))?,
         );

@@ -1191,3 +1191,55 @@ fn with_postgres_and_no_client_key_file_serve_says_what_to_set() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("client_hash_key_file"), "{stderr}");
 }
+
+#[test]
+fn editor_accounts_are_managed_like_moderators_and_may_hold_both_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("e.db").display());
+    let db = ["--database", database.as_str()];
+    let add = |role: &str, name: &str| {
+        run_with_stdin(
+            &[&[role, "add", name, "--password-stdin"][..], &db].concat(),
+            "a long enough password\n",
+        )
+    };
+    let list = |role: &str| {
+        let out = binary().args([role, "list"]).args(db).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(String::from_utf8_lossy(&add("editor", "eve").stdout).contains("created editor eve"));
+    assert!(
+        String::from_utf8_lossy(&add("moderator", "mia").stdout).contains("created moderator mia")
+    );
+    assert!(
+        list("editor").starts_with("eve\teditor\t"),
+        "{}",
+        list("editor")
+    );
+    assert!(!list("moderator").contains("eve"));
+    // Giving eve the other role too: one account, both roles.
+    assert!(add("moderator", "eve").status.success());
+    assert!(
+        list("moderator").contains("eve\tmoderator editor\t"),
+        "{}",
+        list("moderator")
+    );
+    let remove = binary()
+        .args(["editor", "remove", "eve"])
+        .args(db)
+        .output()
+        .unwrap();
+    assert!(remove.status.success());
+    assert!(!list("editor").contains("eve"));
+    assert!(
+        list("moderator").contains("eve\tmoderator\t"),
+        "still a moderator"
+    );
+    let missing = binary()
+        .args(["editor", "remove", "mia"])
+        .args(db)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no editor called mia"));
+}

@@ -337,10 +337,16 @@ pub struct AdminSession {
 impl TestApp {
     /// Creates a moderator account straight in the store.
     pub async fn add_moderator(&self, username: &str, password: &str) {
+        self.add_account(username, password, smp_guide::store::Role::Moderator)
+            .await;
+    }
+
+    /// Creates an account with this role (or gives an existing one the role too).
+    pub async fn add_account(&self, username: &str, password: &str, role: smp_guide::store::Role) {
         let hash = smp_guide::accounts::passwords::hash_password(password).unwrap();
         self.state
             .store
-            .upsert_moderator(username, &hash, 0)
+            .upsert_account(username, &hash, role, 0)
             .await
             .unwrap();
     }

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use smp_guide::store::{
-    Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Status, Store, StoredComment,
-    open_store,
+    Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Role, Status, Store,
+    StoredComment, open_store,
 };
 use smp_guide::store::{Comment, Dump};
 use tempfile::TempDir;
@@ -89,6 +89,7 @@ for_both_backends!(
     old_client_hashes_are_cleared,
     page_revisions_name_each_changed_section,
     moderator_accounts_are_created_reset_and_removed,
+    accounts_hold_one_role_or_both,
     sessions_are_shared_touched_and_expired,
     sign_in_attempts_are_reserved_atomically_per_key_and_client,
     concurrent_sign_in_attempts_cannot_pass_the_limit,
@@ -502,10 +503,18 @@ async fn page_revisions_name_each_changed_section(s: Subject) {
 }
 
 async fn moderator_accounts_are_created_reset_and_removed(s: Subject) {
-    assert!(s.upsert_moderator("mia", "hash-1", 5).await.unwrap());
-    assert!(s.upsert_moderator("joe", "hash-2", 6).await.unwrap());
+    assert!(
+        s.upsert_account("mia", "hash-1", Role::Moderator, 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.upsert_account("joe", "hash-2", Role::Moderator, 6)
+            .await
+            .unwrap()
+    );
     let names: Vec<String> = s
-        .moderators()
+        .accounts()
         .await
         .unwrap()
         .into_iter()
@@ -516,24 +525,67 @@ async fn moderator_accounts_are_created_reset_and_removed(s: Subject) {
     assert_eq!(hash, "hash-1");
     s.create_session("token-a", id, "csrf-a", 7).await.unwrap();
     // A new password keeps the account and ends its sessions.
-    assert!(!s.upsert_moderator("mia", "hash-3", 8).await.unwrap());
+    assert!(
+        !s.upsert_account("mia", "hash-3", Role::Moderator, 8)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         s.credentials("mia").await.unwrap().unwrap(),
         (id, "hash-3".to_owned())
     );
     assert!(s.session("token-a").await.unwrap().is_none());
     s.create_session("token-b", id, "csrf-b", 9).await.unwrap();
-    assert!(s.remove_moderator("mia").await.unwrap());
+    assert!(s.remove_role("mia", Role::Moderator).await.unwrap());
     assert!(
         s.session("token-b").await.unwrap().is_none(),
         "sessions go with the account"
     );
-    assert!(!s.remove_moderator("mia").await.unwrap());
+    assert!(!s.remove_role("mia", Role::Moderator).await.unwrap());
     assert!(s.credentials("mia").await.unwrap().is_none());
 }
 
+async fn accounts_hold_one_role_or_both(s: Subject) {
+    assert!(
+        s.upsert_account("eve", "hash-1", Role::Editor, 5)
+            .await
+            .unwrap()
+    );
+    let (id, _) = s.credentials("eve").await.unwrap().unwrap();
+    s.create_session("token", id, "csrf", 6).await.unwrap();
+    assert_eq!(
+        s.session("token").await.unwrap().unwrap().roles,
+        [Role::Editor]
+    );
+    // Adding the other role keeps the account (and, as with any reset, ends sessions).
+    assert!(
+        !s.upsert_account("eve", "hash-2", Role::Moderator, 7)
+            .await
+            .unwrap()
+    );
+    s.create_session("token", id, "csrf", 8).await.unwrap();
+    assert_eq!(
+        s.session("token").await.unwrap().unwrap().roles,
+        [Role::Moderator, Role::Editor]
+    );
+    // Taking one role away counts for the live session at once; the account stays.
+    assert!(s.remove_role("eve", Role::Editor).await.unwrap());
+    assert_eq!(
+        s.session("token").await.unwrap().unwrap().roles,
+        [Role::Moderator]
+    );
+    assert!(
+        !s.remove_role("eve", Role::Editor).await.unwrap(),
+        "not an editor now"
+    );
+    let listed = s.accounts().await.unwrap();
+    assert_eq!(listed[0].roles, [Role::Moderator]);
+}
+
 async fn sessions_are_shared_touched_and_expired(s: Subject) {
-    s.upsert_moderator("mia", "hash", 1).await.unwrap();
+    s.upsert_account("mia", "hash", Role::Moderator, 1)
+        .await
+        .unwrap();
     let (id, _) = s.credentials("mia").await.unwrap().unwrap();
     s.create_session("token", id, "csrf", 100).await.unwrap();
     let other = s.another_instance().await;
@@ -816,7 +868,9 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
     })
     .await
     .unwrap();
-    s.upsert_moderator("mia", "argon2-hash", 1).await.unwrap();
+    s.upsert_account("mia", "argon2-hash", Role::Moderator, 1)
+        .await
+        .unwrap();
     let salt = s.secret("client-hash-salt").await.unwrap();
     let dump = s.dump().await.unwrap();
     assert_eq!(dump.comments.len(), 3);
@@ -839,7 +893,11 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
         );
         let next = insert(&*copy, comment("faq", "Dee", "after the move")).await;
         assert!(next > dump.comments.iter().map(|c| c.id).max().unwrap());
-        assert!(copy.upsert_moderator("joe", "hash", 2).await.unwrap());
+        assert!(
+            copy.upsert_account("joe", "hash", Role::Moderator, 2)
+                .await
+                .unwrap()
+        );
         // A second copy into the now-used database is refused, and changes nothing.
         let refused = copy.load(&dump).await.unwrap_err().to_string();
         assert!(refused.contains("new, empty database"), "{refused}");
@@ -882,7 +940,10 @@ async fn an_older_sqlite_database_is_migrated_and_its_addresses_keyed() {
             })
             .collect();
         Migrator::with_migrations(old).run(&pool).await.unwrap();
-        for (author, email) in [("Émile", "ÉMILE@exemple.fr"), ("Émile B.", "émile@exemple.fr")] {
+        for (author, email) in [
+            ("Émile", "ÉMILE@exemple.fr"),
+            ("Émile B.", "émile@exemple.fr"),
+        ] {
             sqlx::query(
                 "INSERT INTO comments (section, author, email, body, status, created_at) \
                  VALUES ('risks', ?, ?, 'same words', 'pending', 1)",
@@ -901,7 +962,10 @@ async fn an_older_sqlite_database_is_migrated_and_its_addresses_keyed() {
     let found = store.export(None, Some("émile@EXEMPLE.FR")).await.unwrap();
     assert_eq!(found.len(), 2, "both kept, and keyed alike");
     assert_eq!(
-        store.erase_email("ÉMILE@exemple.fr", "cli", 2).await.unwrap(),
+        store
+            .erase_email("ÉMILE@exemple.fr", "cli", 2)
+            .await
+            .unwrap(),
         2
     );
 }

@@ -8,11 +8,13 @@ DROP INDEX comments_by_author;
 
 -- A reader's comment repeats another when the same email address wrote the same text in
 -- the same section, whatever name it gives; answers from the editorial team never count,
--- so that a reader cannot block a moderator's answer by posting its text first. The rule
--- is checked inside the inserting transaction (the old index, on name and text, could not
--- be replaced by a unique one: comments stored under it may repeat under the new rule).
+-- so that a reader cannot block a moderator's answer by posting its text first.
+-- `dedup_key` is a hash of (section, email key, text) that the server computes for readers'
+-- comments; it is NULL for answers, and for an older comment that repeats another under the
+-- new rule (the server fills the column for old rows when it first opens the database).
 DROP INDEX comments_no_duplicates;
-CREATE INDEX comments_by_section_email ON comments (section, email_key);
+ALTER TABLE comments ADD COLUMN dedup_key TEXT;
+CREATE UNIQUE INDEX comments_no_duplicates ON comments (dedup_key);
 
 -- Sign-in attempts, for throttling. No typed username is kept: `key_hash` is a keyed hash
 -- of it (a password typed into the username box is never stored). An attempt is recorded
