@@ -188,6 +188,9 @@ fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     match ext.to_ascii_lowercase().as_str() {
         "css" => "text/css; charset=utf-8",
+        // Scripts must be served as such: with `nosniff`, browsers run nothing else.
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
         "svg" => "image/svg+xml; charset=utf-8",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
@@ -273,6 +276,20 @@ mod tests {
             embedded.get("img/follicle-dots.svg").unwrap().content_type,
             "image/svg+xml; charset=utf-8"
         );
+    }
+
+    #[test]
+    fn scripts_and_styles_are_served_as_what_they_are() {
+        // With `X-Content-Type-Options: nosniff`, a script served as anything else is
+        // never run.
+        for (name, expected) in [
+            ("preview.js", "text/javascript; charset=utf-8"),
+            ("style.css", "text/css; charset=utf-8"),
+            ("data.json", "application/json"),
+            ("unknown.bin", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(name), expected, "{name}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The editor's preview: `GET /admin/preview` (every section, draft and page, and the
 //! problems of the last refused save), `GET /admin/preview/{path}` (one page as readers
-//! see it now, drafts included, with the problems above it), and
+//! see it now, drafts included, with the problems above it: `guide/risks`, `about`,
+//! `guide`, and `home` for the home page), and
 //! `GET /admin/preview/events`, the server-sent events that make an open preview reload
 //! itself a moment after each save. Editors only.
 use std::convert::Infallible;
@@ -79,7 +80,10 @@ pub async fn preview_page(
     Path(path): Path<String>,
 ) -> Result<Response> {
     let site = state.site();
-    let path = format!("/{}", path.trim_matches('/'));
+    let path = match path.trim_matches('/') {
+        "home" => "/".to_owned(),
+        path => format!("/{path}"),
+    };
     // `/admin/preview/SLUG` (a section by its slug alone) works as well as the full path.
     let html = match site.render_preview(&path, banner(&state)) {
         Some(html) => html,

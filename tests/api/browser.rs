@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::repo_path;
 
 const USER: &str = "e2e-moderator";
+const EDITOR: &str = "e2e-editor";
 const PASSWORD: &str = "a long e2e password";
 
 fn audit_home() -> PathBuf {
@@ -63,49 +64,20 @@ fn browser_journeys_pass_in_headless_chromium() {
     .unwrap();
     let binary = env!("CARGO_BIN_EXE_smp-guide");
 
-    let mut add = Command::new(binary)
-        .args([
-            "moderator",
-            "add",
-            USER,
-            "--password-stdin",
-            "--database",
-            &database,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(PASSWORD.as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Command::new(binary)
-        .current_dir(repo_path("."))
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            &database,
-            "--config",
-        ])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    add_account(binary, "moderator", USER, &database);
+    let (base, server) = start_server(binary, &database, &config, None);
     let _server = KillOnDrop(server);
     wait_until_up(&base);
+
+    // The editor's preview journey edits content: a second server, on a copy of the
+    // fixture guide of its own.
+    let edited = dir.path().join("content");
+    crate::helpers::copy_dir(&repo_path(crate::helpers::FIXTURE_GUIDE), &edited);
+    let edit_database = format!("sqlite://{}", dir.path().join("edit.db").display());
+    add_account(binary, "editor", EDITOR, &edit_database);
+    let (edit_base, edit_server) = start_server(binary, &edit_database, &config, Some(&edited));
+    let _edit_server = KillOnDrop(edit_server);
+    wait_until_up(&edit_base);
 
     let output = Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/e2e/"])
@@ -113,6 +85,9 @@ fn browser_journeys_pass_in_headless_chromium() {
         .env("SMP_E2E_BASE", &base)
         .env("SMP_E2E_USER", USER)
         .env("SMP_E2E_PASSWORD", PASSWORD)
+        .env("SMP_E2E_EDIT_BASE", &edit_base)
+        .env("SMP_E2E_EDIT_CONTENT", &edited)
+        .env("SMP_E2E_EDITOR", EDITOR)
         .env("SMP_E2E_SHOTS", repo_path("target/screenshots"))
         .env("AUDIT_HOME", audit_home())
         .output()
@@ -130,6 +105,65 @@ fn browser_journeys_pass_in_headless_chromium() {
         "browser tests ran: screenshots in {}",
         repo_path("target/screenshots").display()
     ));
+}
+
+/// `smp-guide ROLE add NAME --password-stdin` on this database.
+fn add_account(binary: &str, role: &str, name: &str, database: &str) {
+    let mut add = Command::new(binary)
+        .args([
+            role,
+            "add",
+            name,
+            "--password-stdin",
+            "--database",
+            database,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+}
+
+/// Starts a server on a free port (on the shipped content unless `content` names a
+/// folder); returns its base URL and the child process.
+fn start_server(
+    binary: &str,
+    database: &str,
+    config: &std::path::Path,
+    content: Option<&std::path::Path>,
+) -> (String, std::process::Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = Command::new(binary);
+    command
+        .current_dir(repo_path("."))
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            database,
+            "--config",
+        ])
+        .arg(config);
+    if let Some(content) = content {
+        command.arg("--content").arg(content);
+    }
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (format!("http://127.0.0.1:{port}"), child)
 }
 
 fn wait_until_up(base: &str) {

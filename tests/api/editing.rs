@@ -21,6 +21,10 @@ async fn after_reload(app: &TestApp, change: impl FnOnce()) -> Reloads {
     *changed
 }
 
+async fn queue_text(app: &TestApp, session: &crate::helpers::AdminSession) -> String {
+    app.admin_get(session, "/admin").await.text().await.unwrap()
+}
+
 fn edit(app: &TestApp, file: &str, from: &str, to: &str) {
     let path = app.content_dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -95,10 +99,15 @@ async fn added_and_deleted_files_come_and_go_with_search_sitemap_and_feed() {
 }
 
 #[tokio::test]
-async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_moderators() {
+async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_editors() {
+    use smp_guide::store::Role;
     let app = spawn_app().await;
-    app.add_moderator("alice", PASSWORD).await;
-    let session = app.login_as_moderator("alice", PASSWORD).await;
+    // alice edits and moderates; mo only moderates.
+    app.add_account("alice", PASSWORD, Role::Editor).await;
+    app.add_account("alice", PASSWORD, Role::Moderator).await;
+    app.add_moderator("mo", PASSWORD).await;
+    let alice = app.login_as_moderator("alice", PASSWORD).await;
+    let mo = app.login_as_moderator("mo", PASSWORD).await;
     let before = app.get_html("/guide/risks").await;
     let reloads = after_reload(&app, || {
         edit(&app, "guide/risks.md", "order = 4", "order = \"four\"")
@@ -109,21 +118,36 @@ async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_moderators() {
         (0, 1),
         "the edit is refused"
     );
-    let queue = app
-        .admin_get(&session, "/admin")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(queue.contains("The latest content edit is not live"));
-    let file = app.content_dir.join("guide/risks.md");
+    // The queue gives one line, with a link, and only to an editor.
+    let queue = queue_text(&app, &alice).await;
     assert!(
-        queue.contains(&format!(
-            "{}:5: `order` must be a whole number, like `order = 4`",
-            file.display()
-        )),
-        "PATH:LINE shown"
+        queue.contains("The last content edit is not live: 1 problem.")
+            && queue.contains("href=\"/admin/preview\""),
+        "{queue}"
     );
+    let file = app.content_dir.join("guide/risks.md");
+    let problem = format!(
+        "{}:5: `order` must be a whole number, like `order = 4`",
+        file.display()
+    );
+    assert!(
+        !queue.contains(&problem),
+        "the list itself is in the preview"
+    );
+    assert!(
+        !queue_text(&app, &mo).await.contains("not live"),
+        "moderators only moderate"
+    );
+    // The preview shows the problem, PATH:LINE, above every page.
+    for path in [
+        "/admin/preview",
+        "/admin/preview/guide/risks",
+        "/admin/preview/about",
+    ] {
+        let html = app.admin_get(&alice, path).await.text().await.unwrap();
+        assert!(html.contains("Your last save was not published"), "{path}");
+        assert!(html.contains(&problem), "{path}: PATH:LINE shown");
+    }
     assert_eq!(
         app.get_html("/guide/risks").await,
         before,
@@ -136,20 +160,23 @@ async fn a_broken_edit_keeps_the_old_page_and_is_shown_to_moderators() {
     })
     .await;
     assert_eq!(reloads.live, 1, "the fix goes live");
-    let queue = app
-        .admin_get(&session, "/admin")
+    assert!(
+        !queue_text(&app, &alice).await.contains("not live"),
+        "the fixed problem is no longer reported"
+    );
+    let preview = app
+        .admin_get(&alice, "/admin/preview/guide/risks")
         .await
         .text()
         .await
         .unwrap();
-    assert!(
-        !queue.contains("not live"),
-        "the fixed problem is no longer reported"
-    );
+    assert!(!preview.contains("Your last save was not published"));
+    assert!(preview.contains("This page reloads itself"));
 }
 
 #[tokio::test]
-async fn drafts_are_hidden_from_readers_and_previewed_by_moderators() {
+async fn drafts_are_hidden_from_readers_and_previewed_by_editors() {
+    use smp_guide::store::Role;
     let app = spawn_app().await;
     std::fs::write(
         app.content_dir.join("guide/coming-soon.md"),
@@ -181,33 +208,57 @@ async fn drafts_are_hidden_from_readers_and_previewed_by_moderators() {
         404
     );
 
-    let signed_out = app.get("/admin/preview/coming-soon").await;
+    let signed_out = app.get("/admin/preview/guide/coming-soon").await;
     crate::helpers::assert_redirects_to(&signed_out, "/admin/login");
-    app.add_moderator("alice", PASSWORD).await;
-    let session = app.login_as_moderator("alice", PASSWORD).await;
-    let queue = app
-        .admin_get(&session, "/admin")
+    app.add_account("eve", PASSWORD, Role::Editor).await;
+    let session = app.login_as("eve", PASSWORD, "/admin/preview").await;
+    let index = app
+        .admin_get(&session, "/admin/preview")
         .await
         .text()
         .await
         .unwrap();
-    assert!(queue.contains("href=\"/admin/preview/coming-soon\""));
-    let preview = app.admin_get(&session, "/admin/preview/coming-soon").await;
-    assert_eq!(preview.status().as_u16(), 200);
-    let html = preview.text().await.unwrap();
-    assert!(html.contains("Draft preview.") && html.contains("Fresh text about zebra"));
-    assert!(html.contains("name=\"robots\" content=\"noindex\""));
     assert!(
-        !html.contains("class=\"comment-form\""),
-        "no comment form on a draft"
+        index.contains("href=\"/admin/preview/guide/coming-soon\""),
+        "{index}"
     );
+    assert!(index.contains("href=\"/admin/preview/guide/risks\""));
+    assert!(index.contains("href=\"/admin/preview/about\""));
+    for path in [
+        "/admin/preview/guide/coming-soon",
+        "/admin/preview/coming-soon",
+    ] {
+        let preview = app.admin_get(&session, path).await;
+        assert_eq!(preview.status().as_u16(), 200, "{path}");
+        let html = preview.text().await.unwrap();
+        assert!(html.contains("Draft preview.") && html.contains("Fresh text about zebra"));
+        assert!(html.contains("This section is a draft"));
+        assert!(html.contains("name=\"robots\" content=\"noindex\""));
+        assert!(
+            !html.contains("class=\"comment-form\""),
+            "no comment form on a draft"
+        );
+    }
+    // Published pages are previewed as readers see them, with the preview's bar.
+    for path in [
+        "/admin/preview/home",
+        "/admin/preview/guide",
+        "/admin/preview/guide/risks",
+    ] {
+        let response = app.admin_get(&session, path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("preview.") && html.contains("This page reloads itself"),
+            "{path}"
+        );
+    }
     assert_eq!(
-        app.admin_get(&session, "/admin/preview/risks")
+        app.admin_get(&session, "/admin/preview/guide/nowhere")
             .await
             .status()
             .as_u16(),
-        404,
-        "only drafts"
+        404
     );
 }
 

@@ -364,21 +364,32 @@ impl TestApp {
 
     /// Signs in and reads the CSRF token from the queue page.
     pub async fn login_as_moderator(&self, username: &str, password: &str) -> AdminSession {
+        self.login_as(username, password, "/admin").await
+    }
+
+    /// Signs in; the sign-in must land on `landing` (the queue for moderators, the preview
+    /// for editors), whose page gives the CSRF token.
+    pub async fn login_as(&self, username: &str, password: &str, landing: &str) -> AdminSession {
         let response = self.post_login(username, password).await;
         assert_eq!(response.status().as_u16(), 303, "sign-in succeeds");
+        assert_eq!(
+            response.headers()["location"],
+            landing,
+            "where sign-in lands"
+        );
         let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
         let cookie = set_cookie.split(';').next().unwrap().to_owned();
         let mut session = AdminSession {
             cookie,
             csrf: String::new(),
         };
-        let queue = self
-            .admin_get(&session, "/admin")
+        let page = self
+            .admin_get(&session, landing)
             .await
             .text()
             .await
             .unwrap();
-        session.csrf = queue
+        session.csrf = page
             .split("name=\"csrf\" value=\"")
             .nth(1)
             .expect("a CSRF field")
