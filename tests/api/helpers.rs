@@ -77,6 +77,9 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     // Most tests post many comments from one address; flood tests turn limits back on.
     config.comments.min_interval_secs = 0;
     config.comments.max_per_hour = 0;
+    // Every test client connects from 127.0.0.1, as if through one proxy; the tests of the
+    // per-client share set it back.
+    config.limits.max_connections_per_client = config.limits.max_connections;
     prepare(&mut config);
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
