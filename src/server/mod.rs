@@ -113,9 +113,11 @@ pub async fn serve(
     let on_own_threads = listeners.own_threads;
     // Dropping the sender (this future ending or being dropped) stops every worker.
     let (stop, stopped) = watch::channel(());
-    let mut workers = Vec::new();
+    let (mut closed, mut workers) = (Vec::new(), Vec::new());
     for (index, socket) in listeners.sockets.into_iter().enumerate() {
         let (shared, stopped) = (shared.clone(), stopped.clone());
+        // Each worker says when it has closed its listener, and when it is done.
+        let (closing, listener_closed) = tokio::sync::oneshot::channel::<()>();
         let (done, finished) = tokio::sync::oneshot::channel::<()>();
         if on_own_threads {
             std::thread::Builder::new()
@@ -125,7 +127,7 @@ pub async fn serve(
                         .enable_all()
                         .build()
                     {
-                        Ok(runtime) => runtime.block_on(worker(socket, shared, stopped)),
+                        Ok(runtime) => runtime.block_on(worker(socket, shared, stopped, closing)),
                         Err(err) => tracing::error!("cannot start a worker's runtime: {err}"),
                     }
                     drop(done);
@@ -133,16 +135,21 @@ pub async fn serve(
                 .context("starting a worker thread")?;
         } else {
             tokio::spawn(async move {
-                worker(socket, shared, stopped).await;
+                worker(socket, shared, stopped, closing).await;
                 drop(done);
             });
         }
+        closed.push(listener_closed);
         workers.push(finished);
     }
     drop(stopped);
     shutdown.await;
-    tracing::info!("shutting down: finishing in-flight requests");
     drop(stop);
+    for listener_closed in closed {
+        let _ = listener_closed.await;
+    }
+    // Only now: whoever reads this line may rely on new connections being refused.
+    tracing::info!("shutting down: finishing in-flight requests");
     for finished in workers {
         let _ = finished.await;
     }
@@ -150,7 +157,12 @@ pub async fn serve(
 }
 
 /// One worker: accepts from its listener until told to stop, then drains its connections.
-async fn worker(socket: std::net::TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
+async fn worker(
+    socket: std::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<()>,
+    closing: tokio::sync::oneshot::Sender<()>,
+) {
     let listener = match socket
         .set_nonblocking(true)
         .and_then(|()| TcpListener::from_std(socket))
@@ -201,6 +213,7 @@ async fn worker(socket: std::net::TcpListener, shared: Arc<Shared>, mut stop: wa
     }
     // Stop accepting: new connections are refused from here on.
     drop(listener);
+    drop(closing);
     if tokio::time::timeout(shared.grace, graceful.shutdown())
         .await
         .is_err()

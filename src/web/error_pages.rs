@@ -61,15 +61,13 @@ fn with_note(response: Response, note: fn(&Response) -> String) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
-fn method_not_allowed_note(response: &Response) -> String {
-    let allowed = response
-        .headers()
-        .get(header::ALLOW)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("GET, HEAD");
+/// axum names the allowed methods in `Allow` after this layer has run, so the note
+/// speaks of pages and forms instead.
+fn method_not_allowed_note(_: &Response) -> String {
     crate::web::message_page(
         "Not possible here",
-        &format!("This address answers only these methods: {allowed}."),
+        "This address does not answer that kind of request. Pages are read (GET); \
+         forms send what you type to addresses of their own.",
     )
 }
 

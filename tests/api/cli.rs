@@ -837,7 +837,7 @@ fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0()
     let config = dir.path().join("smp.toml");
     std::fs::write(
         &config,
-        "shutdown_grace_secs = 5\n[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+        "shutdown_grace_secs = 5\n# two workers, each with its own listener, on any machine\nworkers = 2\n[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
     )
     .unwrap();
     let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());

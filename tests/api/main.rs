@@ -14,6 +14,7 @@ mod multi_instance;
 mod notify;
 mod pages;
 mod postgres;
+mod protocol;
 mod reliability;
 mod search;
 mod search_queries;
