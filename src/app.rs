@@ -189,6 +189,7 @@ impl Application {
             self.router,
             Arc::new(desk),
             &config.limits,
+            &config.comments.trusted_proxies,
             config.shutdown_grace,
             shutdown,
         )

@@ -96,7 +96,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Connections one client (an IPv4 address, or an IPv6 /64) may hold at once, within
     /// `max_connections`. Behind a reverse proxy every connection comes from the proxy:
-    /// limit clients there, or raise this to the proxy's own connection count.
+    /// the addresses in `[comments] trusted_proxies` have no share of their own (limit
+    /// readers at the proxy).
     pub max_connections_per_client: usize,
     /// Time a response may take to reach a client that reads slowly (counted from the
     /// first write that cannot proceed); slower connections are closed.

@@ -3,8 +3,8 @@
 //!
 //! The client is the socket's peer address: a connection is admitted or refused before
 //! any request (and so any `X-Forwarded-For`) is read. Behind a reverse proxy every
-//! connection comes from the proxy, so there the share must be set at the proxy, or
-//! `max_connections_per_client` raised to the proxy's own connection count.
+//! connection comes from the proxy, so the share must be set at the proxy: the addresses
+//! in `trusted_proxies` count only against the global cap.
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +49,8 @@ pub struct Admission {
     slots: Arc<Semaphore>,
     per_client: usize,
     max_connections: usize,
+    /// Reverse proxies, whose connections carry many readers: no share of their own.
+    proxies: Vec<IpAddr>,
     held: Arc<Mutex<HashMap<ClientKey, usize>>>,
     refusals: RefusalLog,
 }
@@ -73,12 +75,13 @@ impl Drop for Admitted {
 }
 
 impl Admission {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(limits: &Limits, proxies: &[IpAddr]) -> Self {
         let max_connections = limits.max_connections.max(1);
         Self {
             slots: Arc::new(Semaphore::new(max_connections)),
             per_client: limits.max_connections_per_client.max(1),
             max_connections,
+            proxies: proxies.iter().map(|ip| ip.to_canonical()).collect(),
             held: Arc::default(),
             refusals: RefusalLog::new(REFUSAL_LOG_EVERY),
         }
@@ -86,7 +89,12 @@ impl Admission {
 
     /// A place for a new connection from `peer`, or why there is none (logged, sparingly).
     pub fn admit(&self, peer: SocketAddr) -> Result<Admitted, Refusal> {
-        let result = self.try_admit(ClientKey::of(peer));
+        let share = if self.proxies.contains(&peer.ip().to_canonical()) {
+            usize::MAX
+        } else {
+            self.per_client
+        };
+        let result = self.try_admit(ClientKey::of(peer), share);
         if let Err(refusal) = result {
             self.refusals.note(Instant::now(), |count, since| {
                 let why = match refusal {
@@ -115,10 +123,10 @@ impl Admission {
         result
     }
 
-    fn try_admit(&self, key: ClientKey) -> Result<Admitted, Refusal> {
+    fn try_admit(&self, key: ClientKey, share: usize) -> Result<Admitted, Refusal> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         let count = held.entry(key).or_insert(0);
-        if *count >= self.per_client {
+        if *count >= share {
             return Err(Refusal::ClientShare);
         }
         let slot = self
@@ -193,26 +201,37 @@ mod tests {
             max_connections_per_client: 2,
             ..Limits::default()
         };
-        let admission = Admission::new(&limits);
+        let admission = Admission::new(&limits, &[]);
         let [a, b, c] = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
-            .map(|ip| ClientKey::of(SocketAddr::new(ip.parse().unwrap(), 1000)));
-        let first = admission.try_admit(a).unwrap();
-        let _second = admission.try_admit(a).unwrap();
-        assert_eq!(admission.try_admit(a).err(), Some(Refusal::ClientShare));
-        let _others = [
-            admission.try_admit(b).unwrap(),
-            admission.try_admit(b).unwrap(),
-        ];
+            .map(|ip| SocketAddr::new(ip.parse().unwrap(), 1000));
+        let first = admission.admit(a).unwrap();
+        let _second = admission.admit(a).unwrap();
+        assert_eq!(admission.admit(a).err(), Some(Refusal::ClientShare));
+        let _others = [admission.admit(b).unwrap(), admission.admit(b).unwrap()];
         assert_eq!(
-            admission.try_admit(c).err(),
+            admission.admit(c).err(),
             Some(Refusal::Full),
             "the global cap still holds"
         );
         drop(first);
         let _again = admission
-            .try_admit(a)
+            .admit(a)
             .expect("a closed connection gives its place back");
-        assert_eq!(admission.try_admit(b).err(), Some(Refusal::ClientShare));
+        assert_eq!(admission.admit(b).err(), Some(Refusal::ClientShare));
+    }
+
+    #[test]
+    fn a_trusted_proxy_counts_only_against_the_global_cap() {
+        let limits = Limits {
+            max_connections: 4,
+            max_connections_per_client: 1,
+            ..Limits::default()
+        };
+        let proxy: SocketAddr = "[::ffff:10.0.0.1]:1000".parse().unwrap();
+        let admission = Admission::new(&limits, &["10.0.0.1".parse().unwrap()]);
+        let held: Vec<_> = (0..4).map(|_| admission.admit(proxy).unwrap()).collect();
+        assert_eq!(admission.admit(proxy).err(), Some(Refusal::Full));
+        drop(held);
     }
 
     #[test]

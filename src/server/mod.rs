@@ -39,7 +39,9 @@ pub struct Listeners {
 impl Listeners {
     /// Binds `addr` for `workers` threads, each with its own listener (`SO_REUSEPORT`), or
     /// once for `workers = 0`. Port 0 picks a free port once and binds the rest to it.
+    /// Without `SO_REUSEPORT` (not Unix) there is one listener on the shared runtime.
     pub fn bind(addr: SocketAddr, workers: usize) -> std::io::Result<Self> {
+        let workers = if cfg!(unix) { workers } else { 0 };
         let mut sockets = Vec::new();
         let mut addr = addr;
         for _ in 0..workers.max(1) {
@@ -49,11 +51,11 @@ impl Listeners {
                 TcpSocket::new_v6()?
             };
             socket.set_reuseaddr(true)?;
+            #[cfg(unix)]
             if workers > 0 {
                 // Only sockets of the same user may share the port (Linux checks the UID).
                 socket.set_reuseport(true)?;
             }
-            socket.set_nodelay(true)?;
             socket.bind(addr)?;
             let listener = socket.listen(4096)?;
             addr = listener.local_addr()?;
@@ -86,12 +88,13 @@ struct Shared {
 
 /// Serves `router` (with `desk` answering first) on `listeners` until `shutdown`
 /// completes, or until this future is dropped; then lets open requests finish for up to
-/// `grace`, and returns.
+/// `grace`, and returns. Connections from `proxies` have no per-client share.
 pub async fn serve(
     listeners: Listeners,
     router: Router,
     desk: Arc<dyn FrontDesk>,
     limits: &Limits,
+    proxies: &[std::net::IpAddr],
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
@@ -106,7 +109,7 @@ pub async fn serve(
         router,
         desk,
         http,
-        admission: clients::Admission::new(limits),
+        admission: clients::Admission::new(limits, proxies),
         write_timeout: Duration::from_secs(limits.write_timeout_secs.max(1)),
         grace,
     });
