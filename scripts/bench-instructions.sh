@@ -44,10 +44,10 @@ for i in $(seq 120); do
   (( i > 2 && d < 5 )) && break; sleep 1
 done
 python3 "$work/client.py" "$port" "$path" 200 "$mode"
-callgrind_control -i on "$pid" >/dev/null
+callgrind_control -i on "$pid" >/dev/null 2>&1
 python3 "$work/client.py" "$port" "$path" "$n" "$mode"
-callgrind_control -i off "$pid" >/dev/null
-callgrind_control -d "$pid" >/dev/null
+callgrind_control -i off "$pid" >/dev/null 2>&1
+callgrind_control -d "$pid" >/dev/null 2>&1
 sleep 1
 out="$(ls -S "$work"/cg.out* | head -1)"
 total="$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')"

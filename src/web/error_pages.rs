@@ -36,7 +36,7 @@ pub async fn render_error_pages(
 }
 
 /// The site's 404 page (compressed per request, like every page that is not stored).
-pub fn not_found_response(site: &Site) -> Response {
+fn not_found_response(site: &Site) -> Response {
     let page = &site.not_found;
     (
         StatusCode::NOT_FOUND,

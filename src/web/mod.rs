@@ -13,7 +13,7 @@ pub use cached::{
     memory_response,
 };
 pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Result, message_page};
-pub use error_pages::{not_found_response, render_error_pages};
+pub use error_pages::render_error_pages;
 pub use html::{HtmlPage, render};
 pub use security::{CONTENT_SECURITY_POLICY, FixedHeaders, SecurityHeadersLayer};
 pub use trace::{AccessLogLayer, log_request, request_span};
