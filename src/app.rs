@@ -22,7 +22,7 @@ use crate::{admin, http, web};
 /// response (errors included) is logged once, then the site's fixed headers.
 ///
 /// Plain GET and HEAD requests for pages served from memory never get here: the server
-/// hands them to [`http::FrontDesk`] first. What does get here gets a body limit, a
+/// hands them to [`http::FromMemory`] first. What does get here gets a body limit, a
 /// timeout, the site's error pages and per-request compression.
 pub fn build_app(state: AppState) -> Router {
     let fixed = web::FixedHeaders::new(state.config.hsts_max_age_secs);
@@ -180,7 +180,7 @@ impl Application {
         let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
         let reloading = tokio::spawn(self.watch.run(self.state.clone()));
         let config = self.config.clone();
-        let desk = http::FrontDesk::new(
+        let desk = http::FromMemory::new(
             self.state.clone(),
             web::FixedHeaders::new(config.hsts_max_age_secs),
         );

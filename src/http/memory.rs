@@ -13,12 +13,12 @@ use crate::state::AppState;
 use crate::web::{FixedHeaders, Stored, log_request, memory_response, message_page};
 
 /// Answers before the router: stored pages and files, and requests the server refuses.
-pub struct FrontDesk {
+pub struct FromMemory {
     state: AppState,
     fixed: FixedHeaders,
 }
 
-impl FrontDesk {
+impl FromMemory {
     pub fn new(state: AppState, fixed: FixedHeaders) -> Self {
         Self { state, fixed }
     }
@@ -73,7 +73,7 @@ impl FrontDesk {
     }
 }
 
-impl crate::server::FrontDesk for FrontDesk {
+impl crate::server::FrontDesk for FromMemory {
     fn stored_response(
         &self,
         request: &Request<hyper::body::Incoming>,

@@ -10,14 +10,14 @@ mod static_files;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use memory::FrontDesk;
+pub use memory::FromMemory;
 pub use pages::not_found;
 
 use crate::paths;
 use crate::state::AppState;
 
 /// Routes answered from memory. Plain GET and HEAD requests for them are answered by
-/// [`FrontDesk`] before the router; these routes see the rest (query strings, other
+/// [`FromMemory`] before the router; these routes see the rest (query strings, other
 /// methods, pages that do not exist).
 pub fn cached_routes() -> Router<AppState> {
     let mut router = Router::new()
