@@ -25,8 +25,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
-pub use clients::ClientKey;
-pub use service::{FrontDesk, ResponseBody};
+pub use service::FrontDesk;
 
 use crate::config::Limits;
 
