@@ -6,7 +6,6 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use tokio::net::TcpListener;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -23,12 +22,15 @@ use crate::store;
 use crate::{admin, http, web};
 
 /// Every route with its layers, ready to serve. The access log is outermost, so that every
-/// response (errors included) is logged once, then the security headers.
+/// response (errors included) is logged once, then the site's fixed headers.
 ///
-/// Pages served from memory take a short path (see [`http::cached_routes`]); everything
-/// else gets a body limit, a timeout, the site's error pages and per-request compression.
+/// Plain GET and HEAD requests for pages served from memory never get here: the server
+/// hands them to [`http::FromMemory`] first. What does get here gets a body limit, a
+/// timeout, the site's error pages and per-request compression.
 pub fn build_app(state: AppState) -> Router {
-    let dynamic = http::routes()
+    let fixed = web::FixedHeaders::new(state.config.hsts_max_age_secs);
+    http::cached_routes()
+        .merge(http::routes())
         .merge(admin::router())
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(web::MAX_BODY_BYTES))
@@ -42,10 +44,8 @@ pub fn build_app(state: AppState) -> Router {
             web::render_error_pages,
         ))
         .layer(compression())
-        .layer(axum::middleware::from_fn(web::request_span));
-    http::cached_routes()
-        .merge(dynamic)
-        .layer(web::SecurityHeadersLayer)
+        .layer(axum::middleware::from_fn(web::request_span))
+        .layer(web::SecurityHeadersLayer(fixed))
         .layer(web::AccessLogLayer)
         .with_state(state)
 }
@@ -84,7 +84,7 @@ fn load_client_key(config: &Config) -> anyhow::Result<ClientKey> {
 /// A bound, ready-to-run server. Binding happens in `build` so the real port is known
 /// before serving starts (tests bind to port 0).
 pub struct Application {
-    listener: TcpListener,
+    listeners: crate::server::Listeners,
     router: Router,
     config: Arc<Config>,
     state: AppState,
@@ -96,13 +96,14 @@ impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let started = std::time::Instant::now();
         // Bound first, so that the real port is known to pages that need a base URL.
-        let listener = TcpListener::bind(config.addr).await.with_context(|| {
-            format!(
-                "cannot listen on {} (set it with --addr HOST:PORT)",
-                config.addr
-            )
-        })?;
-        config.listen_url = Some(crate::config::listen_url(listener.local_addr()?));
+        let listeners =
+            crate::server::Listeners::bind(config.addr, config.workers).with_context(|| {
+                format!(
+                    "cannot listen on {} (set it with --addr HOST:PORT)",
+                    config.addr
+                )
+            })?;
+        config.listen_url = Some(crate::config::listen_url(listeners.local_addr()?));
         // A running server holds this lock so that `db restore` cannot pull the file away.
         let server_lock = match store::database_path(&config.database) {
             Some(path) => {
@@ -164,7 +165,7 @@ impl Application {
             password_checks: PasswordChecks::new(config.accounts.password_checks),
         };
         Ok(Self {
-            listener,
+            listeners,
             router: build_app(state.clone()),
             watch: crate::reload::Watch::start(&state),
             _server_lock: server_lock,
@@ -175,7 +176,7 @@ impl Application {
 
     /// The address actually bound (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
+        self.listeners
             .local_addr()
             .expect("a bound listener has an address")
     }
@@ -206,16 +207,23 @@ impl Application {
             shutdown.await;
             sites.close();
         };
-        crate::server::serve(
-            self.listener,
+        let desk = http::FromMemory::new(
+            self.state.clone(),
+            web::FixedHeaders::new(config.hsts_max_age_secs),
+        );
+        let served = crate::server::serve(
+            self.listeners,
             self.router,
+            Arc::new(desk),
             &config.limits,
+            &config.comments.trusted_proxies,
             config.shutdown_grace,
             shutdown,
         )
         .await;
         background.abort();
         reloading.abort();
+        served?;
         tracing::info!("stopped");
         Ok(())
     }

@@ -33,6 +33,12 @@ pub struct Config {
     /// Reload when files in the content or static folder change (SIGHUP always works).
     pub watch_content: bool,
     pub limits: Limits,
+    /// Threads serving connections, each with its own runtime and listener; 0 serves them
+    /// on the process's shared runtime instead. Defaults to one per core.
+    pub workers: usize,
+    /// `Strict-Transport-Security: max-age=N` on every response when set: only for a site
+    /// that is served over HTTPS and will stay so (browsers then refuse plain HTTP to it).
+    pub hsts_max_age_secs: Option<u64>,
     pub comments: CommentSettings,
     pub accounts: AccountSettings,
     /// Email to moderators when comments wait; `None` sends nothing.
@@ -111,6 +117,14 @@ pub struct Limits {
     pub header_timeout_secs: u64,
     /// Connections served at once; further ones are closed at once.
     pub max_connections: usize,
+    /// Connections one client (an IPv4 address, or an IPv6 /64) may hold at once, within
+    /// `max_connections`. Behind a reverse proxy every connection comes from the proxy:
+    /// the addresses in `[comments] trusted_proxies` have no share of their own (limit
+    /// readers at the proxy).
+    pub max_connections_per_client: usize,
+    /// Time a response may take to reach a client that reads slowly (counted from the
+    /// first write that cannot proceed); slower connections are closed.
+    pub write_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -119,6 +133,8 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             header_timeout_secs: 10,
             max_connections: 1024,
+            max_connections_per_client: 64,
+            write_timeout_secs: 30,
         }
     }
 }
@@ -211,11 +227,18 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             watch_content: true,
             limits: Limits::default(),
+            workers: default_workers(),
+            hsts_max_age_secs: None,
             comments: CommentSettings::default(),
             accounts: AccountSettings::default(),
             notify: None,
         }
     }
+}
+
+/// One worker thread per core.
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Values given on the command line or in the environment; `None` means "not given".
@@ -243,6 +266,8 @@ struct ConfigFile {
     request_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
     watch_content: Option<bool>,
+    workers: Option<usize>,
+    hsts_max_age_secs: Option<u64>,
     #[serde(default)]
     limits: Limits,
     #[serde(default)]
@@ -293,6 +318,8 @@ impl Config {
                 .map_or(defaults.shutdown_grace, Duration::from_secs),
             watch_content: file.watch_content.unwrap_or(defaults.watch_content),
             limits: file.limits,
+            workers: file.workers.unwrap_or(defaults.workers),
+            hsts_max_age_secs: file.hsts_max_age_secs.filter(|secs| *secs > 0),
             comments: file.comments,
             accounts: file.accounts,
             notify: file.notify,

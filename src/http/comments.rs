@@ -31,7 +31,7 @@ pub async fn show_section(State(state): State<AppState>, request: Request) -> Re
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
     let site = state.site();
     let Some(page) = site.page(uri.path()) else {
-        return Ok(crate::web::not_found_response(&site));
+        return Err(AppError::NotFound);
     };
     // The common case, kept free of parsing and allocation: the cached page.
     if uri.query().is_none() {

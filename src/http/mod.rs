@@ -2,6 +2,7 @@
 //! thin handler that takes what the domain decided and turns it into a response.
 mod comments;
 mod health;
+mod memory;
 mod pages;
 mod search;
 mod static_files;
@@ -9,14 +10,15 @@ mod static_files;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use memory::FromMemory;
 pub use pages::not_found;
 
 use crate::paths;
 use crate::state::AppState;
 
-/// Routes answered from memory: they need none of the layers that dynamic routes get
-/// (body limit, timeout, error pages, per-request compression), each of which costs time
-/// on every request.
+/// Routes answered from memory. Plain GET and HEAD requests for them are answered by
+/// [`FromMemory`] before the router; these routes see the rest (query strings, other
+/// methods, pages that do not exist).
 pub fn cached_routes() -> Router<AppState> {
     let mut router = Router::new()
         .route("/guide/{slug}", get(comments::show_section))

@@ -5,17 +5,16 @@ use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::state::AppState;
-use crate::web::{AppError, cached_response, not_found_response};
+use crate::web::{AppError, cached_response};
 
 /// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
 ///
 /// Takes the whole request rather than `Uri` and `HeaderMap` extractors, which would copy
 /// the request's headers on every call.
 pub async fn show_page(State(state): State<AppState>, request: Request) -> Response {
-    let site = state.site();
-    match site.page(request.uri().path()) {
+    match state.site().page(request.uri().path()) {
         Some(page) => cached_response(&page, request.headers()),
-        None => not_found_response(&site),
+        None => AppError::NotFound.into_response(),
     }
 }
 

@@ -9,13 +9,16 @@ mod origin;
 mod security;
 mod trace;
 
-pub use cached::{NO_CACHE, Precompressed, cached_response, encoded_response, etag_matches};
+pub use cached::{
+    NO_CACHE, Precompressed, Stored, cached_response, encoded_response, etag_matches,
+    memory_response,
+};
 pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Result, message_page};
-pub use error_pages::{not_found_response, render_error_pages};
+pub use error_pages::render_error_pages;
 pub use html::{HtmlPage, render};
 pub use origin::{refuse_cross_site, require_same_origin};
-pub use security::{CONTENT_SECURITY_POLICY, SecurityHeadersLayer};
-pub use trace::{AccessLogLayer, request_span};
+pub use security::{CONTENT_SECURITY_POLICY, FixedHeaders, SecurityHeadersLayer};
+pub use trace::{AccessLogLayer, log_request, request_span};
 
 /// Largest request body accepted anywhere (comment forms are far smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::MatchedPath;
-use axum::http::{Method, Request, Response, Uri};
+use axum::http::{Method, Request, Response, StatusCode, Uri};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
@@ -73,22 +73,38 @@ struct Line {
 
 impl Line {
     fn write<R>(self, response: &Response<R>) {
-        let status = response.status().as_u16();
-        let latency_us = self.started.elapsed().as_micros() as u64;
-        let method = self.method.as_str();
-        let path = self.uri.path();
         let route = self.route.as_ref().map_or("", MatchedPath::as_str);
         if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
+            let (method, path, status) = (
+                self.method.as_str(),
+                self.uri.path(),
+                response.status().as_u16(),
+            );
+            let latency_us = self.started.elapsed().as_micros() as u64;
             tracing::error!(method = %method, path = %path, route = %route, status, latency_us, cause = %cause, "request failed");
-        } else if tracing::enabled!(tracing::Level::INFO) {
-            crate::telemetry::write_access(&crate::telemetry::Access {
-                method,
-                path,
+        } else {
+            log_request(
+                &self.method,
+                self.uri.path(),
                 route,
-                status,
-                latency_us,
-            });
+                response.status(),
+                self.started,
+            );
         }
+    }
+}
+
+/// Writes the access log line of one request (when `RUST_LOG` lets INFO through): for
+/// routed requests from the layer, and directly for requests answered before the router.
+pub fn log_request(method: &Method, path: &str, route: &str, status: StatusCode, started: Instant) {
+    if tracing::enabled!(tracing::Level::INFO) {
+        crate::telemetry::write_access(&crate::telemetry::Access {
+            method: method.as_str(),
+            path,
+            route,
+            status: status.as_u16(),
+            latency_us: started.elapsed().as_micros() as u64,
+        });
     }
 }
 

@@ -418,19 +418,37 @@ fn json_logs_have_one_line_per_request_without_private_data() {
         ),
         200
     );
+    // Pages from memory are answered before the router, and logged the same way.
+    assert_eq!(get(&format!("{}/guide/risks", server.address), true), 200);
+    assert_eq!(
+        get(&format!("{}/static/favicon.svg", server.address), false),
+        200
+    );
     let lines = server.lines_for(Duration::from_millis(500));
     let requests: Vec<serde_json::Value> = lines
         .iter()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|entry| entry["message"] == "request")
         .collect();
-    assert_eq!(requests.len(), 1, "{lines:#?}");
+    assert_eq!(requests.len(), 3, "{lines:#?}");
     let entry = &requests[0];
     assert_eq!(entry["status"], 200);
     assert!(entry["latency_us"].is_u64());
     assert_eq!(entry["method"], "GET");
     assert_eq!(entry["path"], "/search");
     assert_eq!(entry["route"], "/search");
+    for (entry, path, route) in [
+        (&requests[1], "/guide/risks", "/guide/{slug}"),
+        (&requests[2], "/static/favicon.svg", "/static/{*path}"),
+    ] {
+        assert_eq!(
+            (&entry["path"], &entry["route"], &entry["status"]),
+            (&path.into(), &route.into(), &200.into()),
+            "{entry}"
+        );
+        assert_eq!(entry["level"], "INFO");
+        assert!(entry["latency_us"].is_u64() && entry["timestamp"].is_string());
+    }
     let all = lines.join("\n");
     assert!(
         !all.contains("my-private-query") && !all.contains("secret-cookie-value"),
@@ -886,7 +904,7 @@ fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exits_0()
     let config = dir.path().join("smp.toml");
     std::fs::write(
         &config,
-        "shutdown_grace_secs = 5\n[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+        "shutdown_grace_secs = 5\n# two workers, each with its own listener, on any machine\nworkers = 2\n[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
     )
     .unwrap();
     let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());

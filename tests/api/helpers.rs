@@ -88,6 +88,9 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     // Most tests post many comments from one address; flood tests turn limits back on.
     config.comments.min_interval_secs = 0;
     config.comments.max_per_hour = 0;
+    // Every test client connects from 127.0.0.1, as if through one proxy; the tests of the
+    // per-client share set it back.
+    config.limits.max_connections_per_client = config.limits.max_connections;
     prepare(&mut config);
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -254,6 +257,19 @@ impl TestApp {
         );
         body
     }
+}
+
+/// Sends raw bytes on a new connection and reads until the server closes it (or 5 s pass).
+pub fn raw_request(address: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {

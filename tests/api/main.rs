@@ -15,6 +15,7 @@ mod notify;
 mod pages;
 mod postgres;
 mod preview;
+mod protocol;
 mod reliability;
 mod search;
 mod search_queries;

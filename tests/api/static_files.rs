@@ -17,7 +17,7 @@ async fn fingerprinted_files_are_cached_for_a_year() {
     );
     assert_eq!(
         response.headers()["cache-control"],
-        "public, max-age=31536000, immutable"
+        "max-age=31536000, immutable"
     );
     assert_security_headers(response.headers(), &css);
 }
