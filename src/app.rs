@@ -109,6 +109,12 @@ impl Application {
         if let Some(dir) = &config.static_dir {
             tracing::info!("static files from {} (reloaded on change)", dir.display());
         }
+        let email_links = crate::notify::EmailLinks::new(
+            store
+                .secret("email-action-key")
+                .await
+                .context("reading secrets")?,
+        );
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),
             spam: SpamRules::new(&config.comments),
@@ -123,11 +129,13 @@ impl Application {
                 .await
                 .context("reading secrets")?,
             notifier: match config.notify.clone() {
-                Some(settings) => {
-                    let admin_url = format!("{}/admin", site.guide.site.base_url);
-                    crate::notify::Notifier::start(settings, admin_url)
-                        .context("starting moderator notifications")?
-                }
+                Some(settings) => crate::notify::Notifier::start(
+                    settings,
+                    site.guide.site.base_url.clone(),
+                    email_links.clone(),
+                    store.clone(),
+                )
+                .context("starting moderator notifications")?,
                 None => crate::notify::Notifier::disabled(),
             },
             trust_returning: config.comments.trust_returning,
@@ -143,6 +151,7 @@ impl Application {
             config: config.clone(),
             store,
             comments: Arc::new(services),
+            email_links,
         };
         Ok(Self {
             listener,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::comments::{CommentServices, Publisher};
 use crate::config::Config;
+use crate::notify::EmailLinks;
 use crate::site::{Site, SiteHandle};
 use crate::store::Store;
 
@@ -17,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub comments: Arc<CommentServices>,
+    /// Signs and checks the action links in moderators' email.
+    pub email_links: EmailLinks,
 }
 
 impl AppState {

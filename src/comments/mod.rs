@@ -1,6 +1,7 @@
 //! Reader comments: parsing and validating the form, anti-spam rules, flood control,
 //! signed links to a reader's own pending comment, and the two workflows built on them:
 //! submitting a comment and moderating comments.
+mod answers;
 mod flood;
 mod form;
 mod moderate;
@@ -9,12 +10,13 @@ mod publish;
 mod spam;
 mod submit;
 
+pub use answers::answer_html;
 pub use flood::{ClientAddress, FloodControl, FloodVerdict, client_hash};
 pub use form::{
     CommentForm, FieldError, FormError, FormValues, NewComment, decode_form, decode_pairs,
     parse_comment_text,
 };
-pub use moderate::{Moderated, answer, erase, moderate};
+pub use moderate::{Moderated, answer, edit, erase, moderate, undo, use_email_link};
 pub use preview::PreviewSigner;
 pub use publish::{NoLiveSite, Publisher};
 pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};

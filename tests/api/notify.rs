@@ -66,6 +66,9 @@ fn settings(port: u16) -> NotifySettings {
         from: "SMP Guide <noreply@smp.example>".into(),
         to: vec!["moderators@smp.example".into()],
         batch_secs: 1,
+        link_days: 7,
+        digest: false,
+        digest_hour: 8,
     }
 }
 
