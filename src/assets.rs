@@ -188,6 +188,9 @@ fn content_type(name: &str) -> &'static str {
     let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
     match ext.to_ascii_lowercase().as_str() {
         "css" => "text/css; charset=utf-8",
+        // The admin pages' script (static/admin.js): browsers refuse to run a script
+        // served as anything else (X-Content-Type-Options: nosniff).
+        "js" | "mjs" => "text/javascript; charset=utf-8",
         "svg" => "image/svg+xml; charset=utf-8",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
