@@ -363,6 +363,15 @@ test('admin pages behind sign-in have valid HTML and no axe violations', async (
     `${undoUrl.pathname}${undoUrl.search}`, '/admin?status=pending&select=all', '/admin/activity',
     `/admin/comments/${trashId}/delete`, `/admin/comments/${trashId}/edit`, '/admin/email/not-a-link'];
   if (firstId) paths.push(`/admin/comments/${firstId}`);
+  if (firstId && process.env.SMP_E2E_LINK_KEY) {
+    // An email link's confirmation page, with a link signed as the server signs them.
+    const { createHmac, randomBytes } = await import('node:crypto');
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    const nonce = randomBytes(8).toString('hex');
+    const signature = createHmac('sha256', Buffer.from(process.env.SMP_E2E_LINK_KEY, 'hex'))
+      .update(`email-action:${firstId}:approve:${expires}:${nonce}`).digest('hex').slice(0, 32);
+    paths.push(`/admin/email/${firstId}.approve.${expires}.${nonce}.${signature}`);
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smp-admin-html-'));
   for (const [i, p] of paths.entries()) {
     for (const viewport of [DESKTOP, PHONE]) {
