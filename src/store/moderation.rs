@@ -451,6 +451,8 @@ impl SqlStore {
             }
             None => self.delete_keeping_replies(&mut *tx, &[id]).await?,
         }
+        // A deletion has no state after it: say which bin it left.
+        let deleted_from = to.is_none().then(|| format!("deleted from {from}"));
         self.record_event(
             &mut *tx,
             &NewEvent {
@@ -460,7 +462,7 @@ impl SqlStore {
                 moderator,
                 at,
                 change: to.map(|to| (from, to)),
-                detail: None,
+                detail: deleted_from.as_deref(),
             },
         )
         .await?;
