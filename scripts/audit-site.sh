@@ -8,8 +8,9 @@
 #     every type: 0 errors (scripts/audit-extra/checks.mjs);
 #   - feedparser on the feed, extruct on the structured data and link-preview tags, and
 #     REDbot on the HTTP of pages, feeds and static files (scripts/audit-extra/checks.py).
-# The admin pages behind sign-in get the same HTML and axe checks in the browser tests
-# (tests/e2e, run by `cargo test`).
+#   - the moderation pages behind sign-in, which shared/audit cannot reach: every admin page
+#     type at both widths, axe-core (every impact) and the Nu checker
+#     (scripts/audit-extra/admin.mjs; the browser tests in tests/e2e check them too).
 #
 # The release server runs on the shipped content with a fresh database on a loopback port;
 # a few comments are posted and approved first, so their markup is audited too.
@@ -77,6 +78,15 @@ esac
 
 echo "== the sign-in page"
 run_audit /admin/login --no-lighthouse
+
+echo "== the moderation pages behind sign-in (queue, notice, comment, edit, delete, activity, email link)"
+key="$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT value FROM secrets WHERE name = ?", ("email-action-key",)).fetchone()[0].hex())' "$work/audit.db")"
+out="$(node scripts/audit-extra/admin.mjs "$base" auditor 'audit moderator password' "$key")" || true
+echo "$out"
+case "$(tail -n1 <<<"$out")" in
+  *" html_errors=0 axe_violations=0 result=pass") ;;
+  *) echo "audit-site: FAILED: $(tail -n1 <<<"$out")" >&2; status=1 ;;
+esac
 
 echo "== the 404 page (its own address is the only 'broken link' allowed)"
 bash "$AUDIT" "$base" /no-such-page --allow-error-pages --no-lighthouse --json "$work/404.json" >"$work/404.txt" || true

@@ -131,6 +131,20 @@ impl Application {
         if let Some(dir) = &config.static_dir {
             tracing::info!("static files from {} (reloaded on change)", dir.display());
         }
+        // A server may start on a read-only database made before email links existed (it
+        // answers readers and refuses writes): then links are signed with a key of this
+        // process only, which is harmless, since nothing can be moderated meanwhile.
+        let email_key = match store.secret("email-action-key").await {
+            Ok(key) => key,
+            Err(store::StoreError::Unavailable(cause)) => {
+                tracing::warn!("email action links use a key of this process only: {cause}");
+                let mut key = vec![0u8; 32];
+                getrandom::fill(&mut key).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+                key
+            }
+            Err(err) => return Err(anyhow::Error::new(err).context("reading secrets")),
+        };
+        let email_links = crate::notify::EmailLinks::new(email_key);
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),
             spam: SpamRules::new(&config.comments),
@@ -142,11 +156,13 @@ impl Application {
             ),
             client_key: client_key.clone(),
             notifier: match config.notify.clone() {
-                Some(settings) => {
-                    let admin_url = format!("{}/admin", site.guide.site.base_url);
-                    crate::notify::Notifier::start(settings, admin_url)
-                        .context("starting moderator notifications")?
-                }
+                Some(settings) => crate::notify::Notifier::start(
+                    settings,
+                    site.guide.site.base_url.clone(),
+                    email_links.clone(),
+                    store.clone(),
+                )
+                .context("starting moderator notifications")?,
                 None => crate::notify::Notifier::disabled(),
             },
             trust_returning: config.comments.trust_returning,
@@ -163,6 +179,7 @@ impl Application {
             store,
             comments: Arc::new(services),
             password_checks: PasswordChecks::new(config.accounts.password_checks),
+            email_links,
         };
         Ok(Self {
             listeners,

@@ -88,6 +88,24 @@ pub struct NotifySettings {
     /// Comments arriving within this many seconds share one email.
     #[serde(default = "default_batch_secs")]
     pub batch_secs: u64,
+    /// How many days the approve, spam and trash links in an email work (each once).
+    #[serde(default = "default_link_days")]
+    pub link_days: u32,
+    /// One email a day (at `digest_hour`, UTC) listing every waiting comment, instead of
+    /// one per batch.
+    #[serde(default)]
+    pub digest: bool,
+    /// The hour (0 to 23, UTC) of the daily digest.
+    #[serde(default = "default_digest_hour")]
+    pub digest_hour: u8,
+}
+
+fn default_link_days() -> u32 {
+    7
+}
+
+fn default_digest_hour() -> u8 {
+    8
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

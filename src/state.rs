@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::accounts::PasswordChecks;
 use crate::comments::{CommentServices, Publisher};
 use crate::config::Config;
+use crate::notify::EmailLinks;
 use crate::site::{Site, SiteHandle};
 use crate::store::Store;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub comments: Arc<CommentServices>,
     /// The bound on concurrent password checks, shared by every sign-in.
     pub password_checks: PasswordChecks,
+    /// Signs and checks the action links in moderators' email.
+    pub email_links: EmailLinks,
 }
 
 impl AppState {

@@ -36,12 +36,10 @@ impl Moderator {
     }
 }
 
-/// A signed-in editor: like [`Moderator`], for the content preview and its problems.
+/// A signed-in editor: like [`Moderator`], for the content preview and its problems. It
+/// holds the account (whose roles may include moderating as well).
 #[derive(Debug, Clone)]
-pub struct Editor {
-    pub username: String,
-    pub csrf_token: String,
-}
+pub struct Editor(pub Moderator);
 
 /// Whoever is signed in, whatever their roles (signing out is for everyone).
 #[derive(Debug, Clone)]
@@ -112,10 +110,7 @@ impl FromRequestParts<AppState> for Editor {
                     .into(),
             ));
         }
-        Ok(Editor {
-            username: account.username,
-            csrf_token: account.csrf_token,
-        })
+        Ok(Editor(account))
     }
 }
 
@@ -132,7 +127,7 @@ impl HasSession for Moderator {
 
 impl HasSession for Editor {
     fn csrf_token(&self) -> &str {
-        &self.csrf_token
+        &self.0.csrf_token
     }
 }
 

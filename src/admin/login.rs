@@ -2,13 +2,13 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth;
 use super::views::LoginPage;
-use super::{AdminForm, first_values, read_form};
+use super::{AdminForm, first_values, read_form, safe_return_to};
 use crate::accounts::{SignIn, sign_in};
 use crate::clock::now;
 use crate::comments::ClientAddress;
@@ -18,19 +18,40 @@ use crate::web::{self, AppError, HtmlPage, Result};
 /// The same words whatever went wrong, so that nobody learns which usernames exist.
 const GENERIC_ERROR: &str = "The username or password is not right.";
 
-pub async fn login_form(State(state): State<AppState>) -> Result<Response> {
-    render(&state, "", None, StatusCode::OK)
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LoginQuery {
+    /// Where to go once signed in, such as an email link's confirmation page.
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    query: std::result::Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let Query(query) = query.unwrap_or_default();
+    let next = safe_return_to(query.next.as_ref());
+    render(&state, "", None, &next, StatusCode::OK)
 }
 
 fn render(
     state: &AppState,
     username: &str,
     error: Option<&str>,
+    next: &str,
     status: StatusCode,
 ) -> Result<Response> {
     let site = state.site();
-    let page = LoginPage::new(&site.guide, &site.assets, username, error);
+    let page = LoginPage::new(&site.guide, &site.assets, username, error, next);
     Ok(HtmlPage::new(status, web::render(&page, "the sign-in page")?).into_response())
+}
+
+/// Records a sign-in attempt in the activity log under the account's name, or "unknown
+/// user" when no account has the name typed (which may be a mistyped password).
+async fn record(state: &AppState, typed: &str, action: &str) -> Result<()> {
+    let known = state.store.credentials(typed).await?.is_some();
+    let name = if known { typed } else { "unknown user" };
+    state.store.record_sign_in(name, action, now()).await?;
+    Ok(())
 }
 
 pub async fn login(
@@ -47,11 +68,13 @@ pub async fn login(
         .unwrap_or_default()
         .to_owned();
     let password = fields.get("password").cloned().unwrap_or_default();
+    let next = safe_return_to(fields.get("next"));
     if username.is_empty() || password.is_empty() {
         return render(
             &state,
             &username,
             Some("Enter your username and password."),
+            &next,
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -73,27 +96,42 @@ pub async fn login(
             retry_after: retry_after_secs,
             message: "Many people are signing in at once. Please try again in a moment.".into(),
         }),
-        SignIn::Throttled { retry_after_secs } => Err(AppError::TooManyRequests {
-            retry_after: retry_after_secs,
-            message: format!(
-                "Too many failed attempts. Try again in {} minutes.",
-                retry_after_secs.div_ceil(60)
-            ),
-        }),
-        SignIn::Refused => render(
-            &state,
-            &username,
-            Some(GENERIC_ERROR),
-            StatusCode::UNAUTHORIZED,
-        ),
+        SignIn::Throttled { retry_after_secs } => {
+            record(&state, &username, "throttled sign-in").await?;
+            Err(AppError::TooManyRequests {
+                retry_after: retry_after_secs,
+                message: format!(
+                    "Too many failed attempts. Try again in {} minutes.",
+                    retry_after_secs.div_ceil(60)
+                ),
+            })
+        }
+        SignIn::Refused => {
+            record(&state, &username, "failed sign-in").await?;
+            render(
+                &state,
+                &username,
+                Some(GENERIC_ERROR),
+                &next,
+                StatusCode::UNAUTHORIZED,
+            )
+        }
         SignIn::SignedIn(session) => {
-            let roles = state
-                .store
-                .session(&crate::accounts::hash_token(&session.token))
-                .await?
-                .map(|s| s.roles)
-                .unwrap_or_default();
-            let mut response = Redirect::to(auth::home_for(&roles)).into_response();
+            record(&state, &username, "sign-in").await?;
+            // Where it was asked to go (an email link), else the account's own start page:
+            // the queue for moderators, the preview for editors.
+            let next = if fields.contains_key("next") {
+                next
+            } else {
+                let roles = state
+                    .store
+                    .session(&crate::accounts::hash_token(&session.token))
+                    .await?
+                    .map(|s| s.roles)
+                    .unwrap_or_default();
+                auth::home_for(&roles).to_owned()
+            };
+            let mut response = Redirect::to(&next).into_response();
             let cookie = auth::session_cookie(&session.token, auth::cookies_secure(&state));
             response.headers_mut().insert(
                 header::SET_COOKIE,
@@ -112,6 +150,10 @@ pub async fn logout(
     }: AdminForm<auth::SignedIn>,
 ) -> Result<Response> {
     state.store.delete_session(moderator.token_hash()).await?;
+    state
+        .store
+        .record_sign_in(&moderator.username, "sign-out", now())
+        .await?;
     tracing::info!(moderator = %moderator.username, "signed out");
     let mut response = Redirect::to("/admin/login").into_response();
     let cookie = auth::expired_session_cookie(auth::cookies_secure(&state));

@@ -1,11 +1,20 @@
-//! `/admin`: sign-in for moderators and editors, the moderation queue and its actions, and
-//! the editor's preview.
+//! `/admin`: sign-in for moderators and editors; the moderation queue and its actions,
+//! Undo, answers, edits, the activity log and the links in moderators' email; and the
+//! editor's preview.
 //!
 //! Every route but the sign-in page requires a signed-in account with the right role: a
 //! [`Moderator`] for the queue, an [`Editor`] for the preview (403 for the other role);
-//! every POST checks the request's origin and the session's CSRF token.
+//! every POST checks the request's origin and the session's CSRF token. Admin pages may
+//! run our own scripts (`static/admin.js`, keyboard shortcuts; `static/preview.js`, the
+//! preview's reload): their Content-Security-Policy adds `script-src 'self'`, still
+//! without `unsafe-inline`; public pages run no script at all.
 mod actions;
+mod activity;
 mod auth;
+mod comment;
+mod delete;
+mod edit;
+mod email;
 mod login;
 mod preview;
 mod queue;
@@ -14,27 +23,86 @@ mod views;
 pub use views::timestamp;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 
 pub use auth::{Editor, Moderator};
 
 use crate::state::AppState;
 
+/// Most comments one bulk action may touch (a queue page holds 50).
+pub const MAX_BULK: usize = 200;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(queue::show_queue))
+        .route("/admin/activity", get(activity::show_activity))
         .route("/admin/login", get(login::login_form).post(login::login))
         .route("/admin/logout", post(login::logout))
         .route("/admin/comments/bulk", post(actions::apply_bulk_action))
+        .route(
+            "/admin/comments/bulk/delete",
+            get(delete::confirm_bulk_delete),
+        )
+        .route("/admin/comments/undo", post(actions::undo_action))
         .route("/admin/preview", get(preview::preview_index))
         .route("/admin/preview/events", get(preview::preview_events))
         .route("/admin/preview/{*path}", get(preview::preview_page))
-        .route("/admin/comments/{id}", get(queue::show_comment))
-        .route("/admin/comments/{id}/answer", post(actions::answer_comment))
+        .route("/admin/comments/{id}", get(comment::show_comment))
+        .route("/admin/comments/{id}/answer", post(comment::answer_comment))
+        .route(
+            "/admin/comments/{id}/edit",
+            get(edit::edit_form).post(edit::save_edit),
+        )
+        .route(
+            "/admin/comments/{id}/delete",
+            get(delete::confirm_delete).post(delete::delete_comment),
+        )
         .route(
             "/admin/comments/{id}/{action}",
             post(actions::apply_moderation_action),
         )
+        .route(
+            "/admin/email/{token}",
+            get(email::confirm_email_action).post(email::apply_email_action),
+        )
+        .layer(axum::middleware::map_response(admin_policy))
+}
+
+/// The public policy plus the admin script from our own origin.
+static ADMIN_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&format!(
+        "{}; script-src 'self'",
+        crate::web::CONTENT_SECURITY_POLICY
+    ))
+    .expect("the policy is a valid header value")
+});
+
+/// Sets the admin pages' Content-Security-Policy (the shared layer keeps a handler's own).
+async fn admin_policy(mut response: axum::response::Response) -> axum::response::Response {
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, ADMIN_CSP.clone());
+    response
+}
+
+/// The `ids` fields of a form (bulk actions repeat it), at most [`MAX_BULK`].
+fn form_ids(pairs: &[(String, String)]) -> crate::web::Result<Vec<i64>> {
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(key, _)| key == "ids")
+        .map(|(_, value)| {
+            value.parse().map_err(|_| {
+                crate::web::AppError::BadRequest(format!("{value:?} is not a comment id."))
+            })
+        })
+        .collect::<crate::web::Result<_>>()?;
+    if ids.len() > MAX_BULK {
+        return Err(crate::web::AppError::BadRequest(format!(
+            "Select at most {MAX_BULK} comments at a time."
+        )));
+    }
+    Ok(ids)
 }
 
 /// A state-changing request from a signed-in account (a moderator unless `A` says

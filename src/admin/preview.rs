@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 
 use super::auth::Editor;
-use super::views::{PreviewIndex, PreviewLink};
+use super::views::{AdminLayout, PreviewIndex, PreviewLink};
 use crate::site::PreviewBanner;
 use crate::state::AppState;
 use crate::web::{AppError, HtmlPage, Result, render};
@@ -62,15 +62,12 @@ pub async fn preview_index(State(state): State<AppState>, editor: Editor) -> Res
             .iter()
             .map(|p| PreviewLink::new(&p.title, &p.path(), false)),
     );
-    let banner = banner(&state);
-    let page = PreviewIndex::new(
-        guide,
-        &site.assets,
-        &editor.username,
-        &editor.csrf_token,
+    let page = PreviewIndex {
+        layout: AdminLayout::new(&guide.site, &site.assets, "Preview", Some(&editor.0))
+            .current("preview"),
         links,
-        banner,
-    );
+        preview: banner(&state),
+    };
     Ok(HtmlPage::ok(render(&page, "the preview index")?).into_response())
 }
 

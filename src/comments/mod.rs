@@ -1,6 +1,7 @@
 //! Reader comments: parsing and validating the form, anti-spam rules, flood control,
 //! signed links to a reader's own pending comment, and the two workflows built on them:
 //! submitting a comment and moderating comments.
+mod answers;
 mod flood;
 mod form;
 mod moderate;
@@ -10,12 +11,13 @@ mod returning;
 mod spam;
 mod submit;
 
+pub use answers::answer_html;
 pub use flood::{ClientAddress, FloodControl, FloodVerdict};
 pub use form::{
     CommentForm, EDITORIAL_LABEL, FieldError, FormError, FormValues, NewComment, ReservedNames,
     decode_form, decode_pairs, parse_comment_text,
 };
-pub use moderate::{Moderated, answer, erase, moderate};
+pub use moderate::{Moderated, answer, edit, erase, moderate, undo, use_email_link};
 pub use preview::PreviewSigner;
 pub use publish::{NoLiveSite, Publisher};
 pub use returning::{RETURNING_COOKIE, RETURNING_COOKIE_DAYS, verify_returning};

@@ -125,6 +125,7 @@ impl CommentServices {
                 self.notifier.comment_waiting(Waiting {
                     id,
                     section_title: submission.section_title,
+                    excerpt: crate::notify::excerpt(&submission.comment.body),
                     author: submission.comment.author,
                     flag_reason,
                 });

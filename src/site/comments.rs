@@ -20,6 +20,8 @@ pub struct PublicComment {
     pub pending: bool,
     /// An answer from the site's editorial team.
     pub editorial: bool,
+    /// An editorial answer's Markdown, rendered and sanitised (readers' comments are text).
+    pub html: Option<String>,
     pub replies: Vec<PublicComment>,
 }
 
@@ -36,6 +38,9 @@ impl PublicComment {
             date: human_date(created.date()),
             pending: comment.status != Status::Approved,
             editorial: comment.editorial,
+            html: comment
+                .editorial
+                .then(|| crate::comments::answer_html(&comment.body)),
             replies: Vec::new(),
         }
     }

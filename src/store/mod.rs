@@ -8,7 +8,9 @@
 //! mean "unavailable", the schema's types) are answered by [`Dialect`]. Everything above
 //! this module sees the traits below, behind one `Arc<dyn Store>`.
 mod accounts;
+mod activity;
 mod comments;
+mod corrections;
 mod dialect;
 mod moderation;
 mod rows;
@@ -25,9 +27,13 @@ use anyhow::Context;
 use sqlx::AnyPool;
 
 pub use accounts::{AccountInfo, AccountStore, Reservation, Role, Session};
+pub use activity::{ActivityEntry, ActivityFilter, ActivityPage, ActivityStore, LinkUse, UsedLink};
 pub use comments::{Comment, CommentStore, InsertOutcome, StoredComment};
+pub use corrections::{CorrectionStore, EditOutcome, UndoOutcome};
 pub use dialect::Dialect;
-pub use moderation::{ActionOutcome, Event, ModerationStore, NewAnswer, QueueFilter, QueuePage};
+pub use moderation::{
+    ActionOutcome, AnswerOutcome, Event, ModerationStore, NewAnswer, QueueFilter, QueuePage,
+};
 pub use sqlite_file::{ServerLock, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
 pub use transfer::{Dump, StoredModerator, TransferStore};
@@ -46,8 +52,15 @@ pub enum StoreError {
 }
 
 /// The whole storage, as one object.
-pub trait Store: CommentStore + ModerationStore + AccountStore + TransferStore {}
-impl<T: CommentStore + ModerationStore + AccountStore + TransferStore> Store for T {}
+pub trait Store:
+    CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore
+{
+}
+impl<
+    T: CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore,
+> Store for T
+{
+}
 
 /// The one implementation of every store trait, for either database.
 pub struct SqlStore {

@@ -16,6 +16,24 @@ pub struct Event {
     pub action: String,
     pub moderator: String,
     pub at: i64,
+    /// The comment's section, so that the entry stays readable after the comment is gone.
+    pub section: Option<String>,
+    /// The state before and after, for entries that changed it (so they can be undone).
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    /// An edit's reason, the id of an answer, or what an undo took back.
+    pub detail: Option<String>,
+}
+
+/// An audit entry about to be written.
+pub(super) struct NewEvent<'a> {
+    pub comment_id: i64,
+    pub section: &'a str,
+    pub action: &'a str,
+    pub moderator: &'a str,
+    pub at: i64,
+    pub change: Option<(Status, Status)>,
+    pub detail: Option<&'a str>,
 }
 
 /// Which comments the moderation queue shows.
@@ -52,11 +70,29 @@ pub enum ActionOutcome {
 #[derive(Debug, Clone)]
 pub struct NewAnswer {
     pub parent_id: i64,
+    /// Markdown, rendered and sanitised where it is shown.
     pub body: String,
     /// Shown as the author: the site's byline.
     pub author: String,
     pub moderator: String,
     pub created_at: i64,
+    /// Approve a pending comment in the same transaction, so that an answer is never
+    /// published under a comment that readers cannot see.
+    pub approve_parent: bool,
+}
+
+/// What became of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// Published; `approved_parent` when the comment was approved with it.
+    Published {
+        id: i64,
+        section: String,
+        approved_parent: bool,
+    },
+    NotFound,
+    /// The comment is pending (and was not to be approved), spam or trash.
+    Refused(Status),
 }
 
 pub trait ModerationStore: Send + Sync {
@@ -74,9 +110,9 @@ pub trait ModerationStore: Send + Sync {
     ) -> StoreFuture<'a, ActionOutcome>;
     /// The audit trail of these comments, oldest first.
     fn events<'a>(&'a self, ids: &'a [i64]) -> StoreFuture<'a, Vec<Event>>;
-    /// Publishes an editorial answer under a comment; `None` when the comment is gone.
-    /// Returns the new id and the section.
-    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, Option<(i64, String)>>;
+    /// Publishes an editorial answer under a comment (approving a pending comment first
+    /// when asked), with its audit entries, atomically.
+    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, AnswerOutcome>;
     /// Comments for export, oldest first, optionally of one state or one email address.
     fn export<'a>(
         &'a self,
@@ -110,9 +146,17 @@ impl ModerationStore for SqlStore {
             .fetch_one(&self.pool)
             .await
             .map_err(self.error("counting the queue"))?;
+            // Pending comments that were flagged come first, possible medical concerns
+            // before the rest, so that they are seen first.
+            let order = if filter.status == Status::Pending {
+                "CASE WHEN flag_reason LIKE 'possible medical concern%' THEN 0 \
+                 WHEN flag_reason IS NOT NULL THEN 1 ELSE 2 END, id DESC"
+            } else {
+                "id DESC"
+            };
             let found = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM comments WHERE {QUEUE_CONDITION} \
-                 ORDER BY id DESC LIMIT $4 OFFSET $5"
+                 ORDER BY {order} LIMIT $4 OFFSET $5"
             )))
             .bind(filter.status.as_str())
             .bind(&filter.section)
@@ -149,47 +193,13 @@ impl ModerationStore for SqlStore {
     ) -> StoreFuture<'a, ActionOutcome> {
         Box::pin(async move {
             let mut tx = self.begin_write("starting a moderation action").await?;
-            let found: Option<(String, String)> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT status, section FROM comments WHERE id = $1{}",
-                self.dialect.for_update()
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(self.error("reading a comment"))?;
-            let Some((from, section)) = found else {
-                return Ok(ActionOutcome::NotFound);
-            };
-            let from = Status::parse(&from).unwrap_or(Status::Pending);
-            let to = match action.target(from) {
-                Ok(to) => to,
-                Err(refused) => return Ok(ActionOutcome::Refused(refused)),
-            };
-            match to {
-                Some(to) => {
-                    sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
-                        .bind(to.as_str())
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(self.error("changing a comment's state"))?;
-                }
-                None => self.delete_keeping_replies(&mut tx, &[id]).await?,
+            let outcome = self.apply_in(&mut tx, id, action, moderator, at).await?;
+            if matches!(outcome, ActionOutcome::Done { .. }) {
+                tx.commit()
+                    .await
+                    .map_err(self.error("saving a moderation action"))?;
             }
-            self.record_events(&mut tx, &[id], action.as_str(), moderator, at)
-                .await?;
-            let public_change = from == Status::Approved || to == Some(Status::Approved);
-            if public_change {
-                self.record_revisions(&mut tx, std::slice::from_ref(&section), at)
-                    .await?;
-            }
-            tx.commit()
-                .await
-                .map_err(self.error("saving a moderation action"))?;
-            Ok(ActionOutcome::Done {
-                section,
-                public_change,
-            })
+            Ok(outcome)
         })
     }
 
@@ -199,8 +209,8 @@ impl ModerationStore for SqlStore {
                 return Ok(Vec::new());
             }
             let sql = format!(
-                "SELECT comment_id, action, moderator, at FROM comment_events \
-                 WHERE comment_id IN ({}) ORDER BY id",
+                "SELECT {} FROM comment_events WHERE comment_id IN ({}) ORDER BY id",
+                rows::EVENT_COLUMNS,
                 rows::placeholders(1, ids.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -219,23 +229,55 @@ impl ModerationStore for SqlStore {
         })
     }
 
-    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, Option<(i64, String)>> {
+    fn answer(&self, answer: NewAnswer) -> StoreFuture<'_, AnswerOutcome> {
         Box::pin(async move {
             let mut tx = self.begin_write("starting an answer").await?;
-            // The comment cannot be deleted while its answer is being published.
-            let parent: Option<(String, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT section, parent_id FROM comments WHERE id = $1{}",
+            // The comment cannot be deleted (or, when it is to be approved here, changed)
+            // while its answer is published.
+            let lock = if answer.approve_parent {
+                self.dialect.for_update()
+            } else {
                 self.dialect.for_share()
-            )))
+            };
+            let parent: Option<(String, Option<i64>, String)> = sqlx::query_as(AssertSqlSafe(
+                format!("SELECT section, parent_id, status FROM comments WHERE id = $1{lock}"),
+            ))
             .bind(answer.parent_id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(self.error("reading a comment"))?;
-            let Some((section, grandparent)) = parent else {
-                return Ok(None);
+            let Some((section, grandparent, status)) = parent else {
+                return Ok(AnswerOutcome::NotFound);
             };
+            let status = Status::parse(&status).unwrap_or(Status::Pending);
+            let approve = match status {
+                Status::Approved => false,
+                Status::Pending if answer.approve_parent => true,
+                other => return Ok(AnswerOutcome::Refused(other)),
+            };
+            if approve {
+                sqlx::query("UPDATE comments SET status = 'approved' WHERE id = $1")
+                    .bind(answer.parent_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("approving a comment"))?;
+                self.record_event(
+                    &mut tx,
+                    &NewEvent {
+                        comment_id: answer.parent_id,
+                        section: &section,
+                        action: Action::Approve.as_str(),
+                        moderator: &answer.moderator,
+                        at: answer.created_at,
+                        change: Some((Status::Pending, Status::Approved)),
+                        detail: Some("with an answer"),
+                    },
+                )
+                .await?;
+            }
             // Threads are one level deep: an answer to a reply joins the reply's thread.
             let thread = grandparent.unwrap_or(answer.parent_id);
+            // Answers carry no duplicate key: two answers with the same words never collide.
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO comments (section, parent_id, author, email, body, status, \
                  created_at, editorial) VALUES ($1, $2, $3, '', $4, 'approved', $5, $6) \
@@ -250,18 +292,28 @@ impl ModerationStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(self.error("publishing an answer"))?;
-            self.record_events(
+            let detail = format!("answer {id}");
+            self.record_event(
                 &mut tx,
-                &[answer.parent_id],
-                "answer",
-                &answer.moderator,
-                answer.created_at,
+                &NewEvent {
+                    comment_id: answer.parent_id,
+                    section: &section,
+                    action: "answer",
+                    moderator: &answer.moderator,
+                    at: answer.created_at,
+                    change: None,
+                    detail: Some(&detail),
+                },
             )
             .await?;
             self.record_revisions(&mut tx, std::slice::from_ref(&section), answer.created_at)
                 .await?;
             tx.commit().await.map_err(self.error("saving an answer"))?;
-            Ok(Some((id, section)))
+            Ok(AnswerOutcome::Published {
+                id,
+                section,
+                approved_parent: approve,
+            })
         })
     }
 
@@ -307,6 +359,21 @@ impl ModerationStore for SqlStore {
             .map_err(self.error("finding comments to erase"))?;
             let ids: Vec<i64> = found.iter().map(|(id, _, _)| *id).collect();
             self.delete_keeping_replies(&mut tx, &ids).await?;
+            for (id, section, _) in &found {
+                self.record_event(
+                    &mut tx,
+                    &NewEvent {
+                        comment_id: *id,
+                        section,
+                        action: "erase",
+                        moderator: actor,
+                        at,
+                        change: None,
+                        detail: Some("erasure request"),
+                    },
+                )
+                .await?;
+            }
             let sections = distinct_sections(
                 found
                     .into_iter()
@@ -314,8 +381,6 @@ impl ModerationStore for SqlStore {
                     .map(|(_, section, _)| section)
                     .collect(),
             );
-            self.record_events(&mut tx, &ids, "erase", actor, at)
-                .await?;
             self.record_revisions(&mut tx, &sections, at).await?;
             tx.commit().await.map_err(self.error("saving an erasure"))?;
             Ok(ids.len() as u64)
@@ -356,33 +421,95 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Adds the same entry to the audit trail of each comment.
-    async fn record_events(
+    /// Applies a moderation action inside `tx`, with its audit entry and page revision.
+    /// The caller commits (only when the outcome is `Done`).
+    pub(super) async fn apply_in(
         &self,
         tx: &mut AnyConnection,
-        ids: &[i64],
-        action: &str,
+        id: i64,
+        action: Action,
         moderator: &str,
         at: i64,
-    ) -> Result<()> {
-        for id in ids {
-            sqlx::query(
-                "INSERT INTO comment_events (comment_id, action, moderator, at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(action)
-            .bind(moderator)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(self.error("recording the audit trail"))?;
+    ) -> Result<ActionOutcome> {
+        let found: Option<(String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT status, section FROM comments WHERE id = $1{}",
+            self.dialect.for_update()
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(self.error("reading a comment"))?;
+        let Some((from, section)) = found else {
+            return Ok(ActionOutcome::NotFound);
+        };
+        let from = Status::parse(&from).unwrap_or(Status::Pending);
+        let to = match action.target(from) {
+            Ok(to) => to,
+            Err(refused) => return Ok(ActionOutcome::Refused(refused)),
+        };
+        match to {
+            Some(to) => {
+                sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
+                    .bind(to.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("changing a comment's state"))?;
+            }
+            None => self.delete_keeping_replies(&mut *tx, &[id]).await?,
         }
+        // A deletion has no state after it: say which bin it left.
+        let deleted_from = to.is_none().then(|| format!("deleted from {from}"));
+        self.record_event(
+            &mut *tx,
+            &NewEvent {
+                comment_id: id,
+                section: &section,
+                action: action.as_str(),
+                moderator,
+                at,
+                change: to.map(|to| (from, to)),
+                detail: deleted_from.as_deref(),
+            },
+        )
+        .await?;
+        let public_change = from == Status::Approved || to == Some(Status::Approved);
+        if public_change {
+            self.record_revisions(&mut *tx, std::slice::from_ref(&section), at)
+                .await?;
+        }
+        Ok(ActionOutcome::Done {
+            section,
+            public_change,
+        })
+    }
+
+    /// Adds one entry to the audit trail.
+    pub(super) async fn record_event(
+        &self,
+        tx: &mut AnyConnection,
+        event: &NewEvent<'_>,
+    ) -> Result<()> {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO comment_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            rows::EVENT_COLUMNS
+        )))
+        .bind(event.comment_id)
+        .bind(event.action)
+        .bind(event.moderator)
+        .bind(event.at)
+        .bind(event.section)
+        .bind(event.change.map(|(from, _)| from.as_str()))
+        .bind(event.change.map(|(_, to)| to.as_str()))
+        .bind(event.detail)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.error("recording the audit trail"))?;
         Ok(())
     }
 
     /// Records that what readers see of these sections changed.
-    async fn record_revisions(
+    pub(super) async fn record_revisions(
         &self,
         tx: &mut AnyConnection,
         sections: &[String],

@@ -58,12 +58,21 @@ pub(super) fn comments(rows: &[AnyRow]) -> Result<Vec<Comment>, sqlx::Error> {
     rows.iter().map(comment).collect()
 }
 
+/// Every column of `comment_events` but its id, in the order [`event`] reads and the copy
+/// writes them.
+pub(super) const EVENT_COLUMNS: &str =
+    "comment_id, action, moderator, at, section, from_status, to_status, detail";
+
 pub(super) fn event(row: &AnyRow) -> Result<Event, sqlx::Error> {
     Ok(Event {
         comment_id: row.try_get("comment_id")?,
         action: row.try_get("action")?,
         moderator: row.try_get("moderator")?,
         at: row.try_get("at")?,
+        section: row.try_get("section")?,
+        from_status: row.try_get("from_status")?,
+        to_status: row.try_get("to_status")?,
+        detail: row.try_get("detail")?,
     })
 }
 

@@ -43,6 +43,8 @@ impl fmt::Display for Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Approve,
+    /// Approved back to pending: off the site, back in the queue.
+    Unapprove,
     Spam,
     Trash,
     Restore,
@@ -50,8 +52,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Approve,
+        Action::Unapprove,
         Action::Spam,
         Action::Trash,
         Action::Restore,
@@ -61,6 +64,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Approve => "approve",
+            Action::Unapprove => "unapprove",
             Action::Spam => "spam",
             Action::Trash => "trash",
             Action::Restore => "restore",
@@ -75,12 +79,16 @@ impl Action {
     }
 
     /// The state this action leads to from `from`: `Ok(None)` for deletion, `Err` when
-    /// the move is not allowed (approving spam, restoring a pending comment, ...).
+    /// the move is not allowed (approving spam, restoring a pending comment, deleting a
+    /// comment that is not in spam or trash, ...).
     pub fn target(self, from: Status) -> Result<Option<Status>, InvalidTransition> {
         use Status::*;
         let to = match (self, from) {
-            (Action::Delete, _) => return Ok(None),
+            // Deletion is for good, so only from the two bins: a pending or approved
+            // comment goes to the trash first, where it can still be restored.
+            (Action::Delete, Spam | Trash) => return Ok(None),
             (Action::Approve, Pending) => Approved,
+            (Action::Unapprove, Approved) => Pending,
             (Action::Spam, Pending | Approved | Trash) => Spam,
             (Action::Trash, Pending | Approved | Spam) => Trash,
             (Action::Restore, Spam | Trash) => Pending,
@@ -120,8 +128,9 @@ mod tests {
             (Action::Restore, Trash, Some(Pending)),
             (Action::Trash, Spam, Some(Trash)),
             (Action::Spam, Trash, Some(Spam)),
-            (Action::Delete, Approved, None),
-            (Action::Delete, Pending, None),
+            (Action::Unapprove, Approved, Some(Pending)),
+            (Action::Delete, Spam, None),
+            (Action::Delete, Trash, None),
         ];
         for (action, from, to) in allowed {
             assert_eq!(action.target(from), Ok(to), "{action} from {from}");
@@ -134,6 +143,10 @@ mod tests {
             (Action::Restore, Approved),
             (Action::Spam, Spam),
             (Action::Trash, Trash),
+            (Action::Unapprove, Pending),
+            (Action::Unapprove, Spam),
+            (Action::Delete, Pending),
+            (Action::Delete, Approved),
         ];
         for (action, from) in refused {
             assert!(action.target(from).is_err(), "{action} from {from}");

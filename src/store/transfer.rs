@@ -56,9 +56,10 @@ impl TransferStore for SqlStore {
                     .fetch_all(&mut *tx)
                     .await?,
                 )?;
-                let events = sqlx::query(
-                    "SELECT comment_id, action, moderator, at FROM comment_events ORDER BY id",
-                )
+                let events = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {} FROM comment_events ORDER BY id",
+                    rows::EVENT_COLUMNS
+                )))
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
@@ -163,14 +164,18 @@ impl TransferStore for SqlStore {
                 }
             }
             for e in &dump.events {
-                sqlx::query(
-                    "INSERT INTO comment_events (comment_id, action, moderator, at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO comment_events ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    rows::EVENT_COLUMNS
+                )))
                 .bind(e.comment_id)
                 .bind(&e.action)
                 .bind(&e.moderator)
                 .bind(e.at)
+                .bind(&e.section)
+                .bind(&e.from_status)
+                .bind(&e.to_status)
+                .bind(&e.detail)
                 .execute(&mut *tx)
                 .await
                 .map_err(self.error("copying the audit trail"))?;

@@ -57,9 +57,16 @@ fn browser_journeys_pass_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let config = dir.path().join("e2e.toml");
+    let mail = dir.path().join("mail");
+    let smtp_port = smtp_sink(mail.clone());
     std::fs::write(
         &config,
-        "[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n",
+        format!(
+            "[comments]\nmin_interval_secs = 0\nmax_per_hour = 0\n\n\
+             [notify]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {smtp_port}\nsecurity = \"none\"\n\
+             from = \"SMP Guide <noreply@smp.example>\"\nto = [\"moderators@smp.example\"]\n\
+             batch_secs = 1\n"
+        ),
     )
     .unwrap();
     let binary = env!("CARGO_BIN_EXE_smp-guide");
@@ -68,6 +75,7 @@ fn browser_journeys_pass_in_headless_chromium() {
     let (base, server) = start_server(binary, &database, &config, None);
     let _server = KillOnDrop(server);
     wait_until_up(&base);
+    let link_key = server_secret(&database, "email-action-key");
 
     // The editor's preview journey edits content: a second server, on a copy of the
     // fixture guide of its own.
@@ -89,6 +97,8 @@ fn browser_journeys_pass_in_headless_chromium() {
         .env("SMP_E2E_EDIT_CONTENT", &edited)
         .env("SMP_E2E_EDITOR", EDITOR)
         .env("SMP_E2E_SHOTS", repo_path("target/screenshots"))
+        .env("SMP_E2E_MAIL", &mail)
+        .env("SMP_E2E_LINK_KEY", link_key)
         .env("AUDIT_HOME", audit_home())
         .output()
         .unwrap();
@@ -164,6 +174,68 @@ fn start_server(
         .spawn()
         .unwrap();
     (format!("http://127.0.0.1:{port}"), child)
+}
+
+/// A shared secret of the running server, hex, read from its database (the journeys use
+/// the email-link key to make a link that has expired).
+fn server_secret(database: &str, name: &'static str) -> String {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let key = runtime.block_on(async {
+        let store = smp_guide::store::open_store(database).await.unwrap();
+        store.secret(name).await.unwrap()
+    });
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A minimal SMTP server on loopback that writes each message it receives to a file in
+/// `folder` (numbered in order of arrival). Returns its port.
+fn smtp_sink(folder: PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader};
+    std::fs::create_dir_all(&folder).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut count = 0;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = stream.write_all(b"220 sink ESMTP\r\n");
+            let (mut in_data, mut data) = (false, String::new());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let text = line.trim_end_matches(['\r', '\n']).to_owned();
+                line.clear();
+                if in_data {
+                    if text == "." {
+                        in_data = false;
+                        count += 1;
+                        let _ = std::fs::write(folder.join(format!("{count:04}.eml")), &data);
+                        data.clear();
+                        let _ = stream.write_all(b"250 queued\r\n");
+                    } else {
+                        data.push_str(&text);
+                        data.push('\n');
+                    }
+                    continue;
+                }
+                let verb = text.split_whitespace().next().unwrap_or("").to_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250-sink\r\n250 OK\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => {
+                        let _ = stream.write_all(b"221 bye\r\n");
+                        break;
+                    }
+                    _ => b"250 OK\r\n",
+                };
+                let _ = stream.write_all(reply);
+            }
+        }
+    });
+    port
 }
 
 fn wait_until_up(base: &str) {

@@ -659,10 +659,8 @@ async fn comments_that_describe_a_medical_problem_are_held_and_flagged_for_moder
         .login_as_moderator("mod", "correct horse battery staple")
         .await;
     let queue = app.admin_get(&admin, "/admin").await.text().await.unwrap();
-    assert!(
-        queue.contains(
-            "<p class=\"notice notice-medical\"><strong>Possible medical concern.</strong>"
-        )
-    );
+    assert!(queue.contains(
+        "<p class=\"card-flag card-flag-medical\"><strong class=\"flag\">Possible medical concern.</strong>"
+    ));
     assert!(queue.contains("href=\"/guide/risks#urgent-advice\""));
 }

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use smp_guide::store::{
-    Action, ActionOutcome, InsertOutcome, NewAnswer, QueueFilter, Role, Status, Store,
-    StoredComment, open_store,
+    Action, ActionOutcome, ActivityFilter, AnswerOutcome, EditOutcome, InsertOutcome, LinkUse,
+    NewAnswer, QueueFilter, Role, Status, Store, StoredComment, UndoOutcome, open_store,
 };
 use smp_guide::store::{Comment, Dump};
 use tempfile::TempDir;
@@ -85,6 +85,11 @@ for_both_backends!(
     deleting_keeps_other_peoples_replies,
     the_queue_filters_pages_and_counts,
     answers_join_the_thread_as_the_editorial_team,
+    answering_a_pending_comment_approves_it_with_the_answer,
+    undo_takes_back_only_your_own_last_action,
+    edits_keep_the_reason_and_not_the_old_text,
+    the_activity_log_keeps_everything_newest_first,
+    email_links_work_once_even_when_used_at_once,
     export_and_erasure_by_email,
     old_client_hashes_are_cleared,
     page_revisions_name_each_changed_section,
@@ -304,10 +309,24 @@ async fn deleting_keeps_other_peoples_replies(s: Subject) {
     let reply = insert(&*s, reply).await;
     approve(&*s, parent).await;
     approve(&*s, reply).await;
+    assert!(
+        matches!(
+            s.apply(parent, Action::Delete, "mia", 19).await.unwrap(),
+            ActionOutcome::Refused(_)
+        ),
+        "an approved comment goes to the trash before it can be deleted"
+    );
+    assert!(matches!(
+        s.apply(parent, Action::Trash, "mia", 19).await.unwrap(),
+        ActionOutcome::Done {
+            public_change: true,
+            ..
+        }
+    ));
     assert!(matches!(
         s.apply(parent, Action::Delete, "mia", 20).await.unwrap(),
         ActionOutcome::Done {
-            public_change: true,
+            public_change: false,
             ..
         }
     ));
@@ -398,20 +417,27 @@ async fn answers_join_the_thread_as_the_editorial_team(s: Subject) {
     let mut reply = comment("faq", "B", "follow-up");
     reply.parent_id = Some(question);
     let reply = insert(&*s, reply).await;
+    approve(&*s, question).await;
+    approve(&*s, reply).await;
     let answer = |parent_id, body: &str| NewAnswer {
         parent_id,
         body: body.to_owned(),
         author: "The SMP Guide team".to_owned(),
         moderator: "mia".to_owned(),
         created_at: 30,
+        approve_parent: false,
     };
     let before = s.latest_revision().await.unwrap();
-    let (id, section) = s
-        .answer(answer(reply, "Our answer"))
-        .await
-        .unwrap()
-        .unwrap();
+    let AnswerOutcome::Published {
+        id,
+        section,
+        approved_parent,
+    } = s.answer(answer(reply, "Our answer")).await.unwrap()
+    else {
+        panic!("the answer is published");
+    };
     assert_eq!(section, "faq");
+    assert!(!approved_parent, "the reply was approved already");
     let stored = s.get(id).await.unwrap().unwrap();
     assert!(stored.editorial);
     assert_eq!(stored.status, Status::Approved);
@@ -421,13 +447,291 @@ async fn answers_join_the_thread_as_the_editorial_team(s: Subject) {
         "threads are one level deep"
     );
     assert!(s.latest_revision().await.unwrap() > before);
-    assert_eq!(s.events(&[reply]).await.unwrap()[0].action, "answer");
-    assert!(
-        s.answer(answer(999_999, "To nobody"))
-            .await
-            .unwrap()
-            .is_none()
+    let trail = s.events(&[reply]).await.unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.action, "answer");
+    assert_eq!(last.detail, Some(format!("answer {id}")));
+    assert_eq!(
+        s.answer(answer(999_999, "To nobody")).await.unwrap(),
+        AnswerOutcome::NotFound
     );
+}
+
+/// Answering a pending comment approves it in the same transaction, or not at all.
+async fn answering_a_pending_comment_approves_it_with_the_answer(s: Subject) {
+    let question = insert(&*s, comment("faq", "A", "pending question")).await;
+    let answer = |approve_parent| NewAnswer {
+        parent_id: question,
+        body: "Our *answer*".to_owned(),
+        author: "The team".to_owned(),
+        moderator: "mia".to_owned(),
+        created_at: 40,
+        approve_parent,
+    };
+    assert_eq!(
+        s.answer(answer(false)).await.unwrap(),
+        AnswerOutcome::Refused(Status::Pending),
+        "never an answer hidden under a pending comment"
+    );
+    assert!(s.approved(Some("faq")).await.unwrap().is_empty());
+    assert!(matches!(
+        s.answer(answer(true)).await.unwrap(),
+        AnswerOutcome::Published {
+            approved_parent: true,
+            ..
+        }
+    ));
+    assert_eq!(s.approved(Some("faq")).await.unwrap().len(), 2);
+    let actions: Vec<String> = s
+        .events(&[question])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["approve", "answer"]);
+    let spam = insert(&*s, comment("faq", "B", "spam")).await;
+    s.apply(spam, Action::Spam, "mia", 41).await.unwrap();
+    let mut to_spam = answer(true);
+    to_spam.parent_id = spam;
+    assert_eq!(
+        s.answer(to_spam).await.unwrap(),
+        AnswerOutcome::Refused(Status::Spam)
+    );
+}
+
+/// Undo puts back the state before a moderator's own last action, once.
+async fn undo_takes_back_only_your_own_last_action(s: Subject) {
+    let id = insert(&*s, comment("risks", "A", "text")).await;
+    approve(&*s, id).await;
+    s.apply(id, Action::Spam, "mia", 50).await.unwrap();
+    assert!(
+        matches!(
+            s.undo(id, "spam", "joe", 51).await.unwrap(),
+            UndoOutcome::Refused(_)
+        ),
+        "not joe's action"
+    );
+    assert!(
+        matches!(
+            s.undo(id, "trash", "mia", 51).await.unwrap(),
+            UndoOutcome::Refused(_)
+        ),
+        "not the last action"
+    );
+    let before = s.latest_revision().await.unwrap();
+    assert_eq!(
+        s.undo(id, "spam", "mia", 52).await.unwrap(),
+        UndoOutcome::Done {
+            section: "risks".into(),
+            status: Status::Approved,
+            public_change: true
+        },
+        "back to approved, not merely pending"
+    );
+    assert!(s.latest_revision().await.unwrap() > before);
+    assert!(
+        matches!(
+            s.undo(id, "spam", "mia", 53).await.unwrap(),
+            UndoOutcome::Refused(_)
+        ),
+        "once"
+    );
+    let last = s.events(&[id]).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.from_status.as_deref(),
+            last.to_status.as_deref()
+        ),
+        ("undo", Some("spam"), Some("approved"))
+    );
+    assert_eq!(
+        s.undo(999_999, "spam", "mia", 54).await.unwrap(),
+        UndoOutcome::NotFound
+    );
+    s.apply(id, Action::Unapprove, "mia", 55).await.unwrap();
+    assert_eq!(s.get(id).await.unwrap().unwrap().status, Status::Pending);
+}
+
+/// An edit changes the text and records who, when and why, never the old text.
+async fn edits_keep_the_reason_and_not_the_old_text(s: Subject) {
+    let id = insert(&*s, comment("risks", "A", "call me on 01234 567890")).await;
+    approve(&*s, id).await;
+    let other = insert(&*s, comment("risks", "A", "already here")).await;
+    let before = s.latest_revision().await.unwrap();
+    assert_eq!(
+        s.edit(
+            id,
+            "call me [number removed]",
+            "removed a phone number",
+            "mia",
+            60
+        )
+        .await
+        .unwrap(),
+        EditOutcome::Done {
+            section: "risks".into(),
+            public_change: true
+        }
+    );
+    assert!(s.latest_revision().await.unwrap() > before);
+    assert_eq!(
+        s.get(id).await.unwrap().unwrap().body,
+        "call me [number removed]"
+    );
+    let last = s.events(&[id]).await.unwrap().pop().unwrap();
+    assert_eq!(last.action, "edit");
+    assert_eq!(last.detail.as_deref(), Some("removed a phone number"));
+    let everything = format!("{:?}", s.dump().await.unwrap().events);
+    assert!(
+        !everything.contains("01234"),
+        "the removed number is nowhere"
+    );
+    // An edit never collides with another comment: the duplicate rule is about what
+    // readers sent, and redacting is always possible.
+    assert!(matches!(
+        s.edit(other, "call me [number removed]", "x", "mia", 61)
+            .await
+            .unwrap(),
+        EditOutcome::Done { .. }
+    ));
+    // Nothing derived from the removed words is kept (not even the duplicate key): the
+    // same words sent again are a new comment.
+    let original = s.get(id).await.unwrap().unwrap();
+    let mut again = comment(
+        &original.section,
+        &original.author,
+        "call me on 01234 567890",
+    );
+    again.email = original.email.clone();
+    assert!(matches!(
+        s.insert(again).await.unwrap(),
+        InsertOutcome::Inserted(_)
+    ));
+    assert_eq!(
+        s.edit(999_999, "x", "x", "mia", 62).await.unwrap(),
+        EditOutcome::NotFound
+    );
+}
+
+/// The activity log holds every action and sign-in, newest first, filtered and paged, and
+/// a deleted comment stays there with its section.
+async fn the_activity_log_keeps_everything_newest_first(s: Subject) {
+    let id = insert(&*s, comment("process", "A", "text")).await;
+    s.apply(id, Action::Trash, "mia", 100).await.unwrap();
+    s.apply(id, Action::Delete, "joe", 101).await.unwrap();
+    s.record_sign_in("mia", "sign-in", 99).await.unwrap();
+    s.record_sign_in("unknown user", "failed sign-in", 102)
+        .await
+        .unwrap();
+    let all = s
+        .activity(&ActivityFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.total, 4);
+    let seen: Vec<(&str, &str, Option<i64>)> = all
+        .entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.comment_id))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("unknown user", "failed sign-in", None),
+            ("joe", "delete", Some(id)),
+            ("mia", "trash", Some(id)),
+            ("mia", "sign-in", None)
+        ]
+    );
+    assert_eq!(
+        all.entries[1].section.as_deref(),
+        Some("process"),
+        "after deletion"
+    );
+    let joe = s
+        .activity(&ActivityFilter {
+            actor: Some("joe".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(joe.total, 1);
+    let trash = s
+        .activity(&ActivityFilter {
+            action: Some("trash".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(trash.entries[0].to_status.as_deref(), Some("trash"));
+    let window = s
+        .activity(&ActivityFilter {
+            since: Some(100),
+            until: Some(102),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(window.total, 2);
+    let paged = s
+        .activity(&ActivityFilter {
+            offset: 3,
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((paged.total, paged.entries.len()), (4, 1));
+    assert_eq!(
+        s.activity_actors().await.unwrap(),
+        ["joe", "mia", "unknown user"]
+    );
+}
+
+/// An email link's use is recorded with its action, once, even when two uses race.
+async fn email_links_work_once_even_when_used_at_once(s: Subject) {
+    let id = insert(&*s, comment("risks", "A", "text")).await;
+    let other = s.another_instance().await;
+    let (first, second) = tokio::join!(
+        s.use_email_link("00aa", id, Action::Approve, "mia", 70),
+        other.use_email_link("00aa", id, Action::Approve, "joe", 70)
+    );
+    let outcomes = [first.unwrap(), second.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, LinkUse::Applied(ActionOutcome::Done { .. })))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, LinkUse::AlreadyUsed(_)))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(s.get(id).await.unwrap().unwrap().status, Status::Approved);
+    let used = s.used_email_link("00aa").await.unwrap().unwrap();
+    assert_eq!((used.comment_id, used.action.as_str()), (id, "approve"));
+    assert_eq!(s.used_email_link("00bb").await.unwrap(), None);
+    // A refused action does not use the link up.
+    assert!(matches!(
+        s.use_email_link("00bb", id, Action::Approve, "mia", 71)
+            .await
+            .unwrap(),
+        LinkUse::Applied(ActionOutcome::Refused(_))
+    ));
+    assert_eq!(s.used_email_link("00bb").await.unwrap(), None);
 }
 
 async fn export_and_erasure_by_email(s: Subject) {
@@ -740,8 +1044,12 @@ async fn duplicates_go_by_email_whatever_the_name_and_never_block_answers(s: Sub
             author: byline.to_owned(),
             moderator: "mia".to_owned(),
             created_at: 30,
+            approve_parent: false,
         };
-        assert!(s.answer(answer).await.unwrap().is_some());
+        assert!(matches!(
+            s.answer(answer).await.unwrap(),
+            AnswerOutcome::Published { .. }
+        ));
     }
 }
 
@@ -858,6 +1166,7 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
     let reply = insert(&*s, reply).await;
     let gone = insert(&*s, comment("risks", "Cy", "to be deleted")).await;
     approve(&*s, question).await;
+    s.apply(gone, Action::Trash, "mia", 4).await.unwrap();
     s.apply(gone, Action::Delete, "mia", 5).await.unwrap();
     s.answer(NewAnswer {
         parent_id: reply,
@@ -865,6 +1174,7 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
         author: "The team".into(),
         moderator: "mia".into(),
         created_at: 6,
+        approve_parent: true,
     })
     .await
     .unwrap();

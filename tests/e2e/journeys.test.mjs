@@ -207,10 +207,10 @@ test('a reader fixes mistakes, posts, is moderated, then replies', async () => {
   await shot(moderator, 'admin-queue-phone');
   await moderator.setViewport(DESKTOP);
   const id = await moderator.$$eval('.admin-comment', (cards) =>
-    cards.find((c) => c.textContent.includes('Does numbing cream help')).id.replace('comment-', ''));
+    cards.find((c) => c.textContent.includes('Does numbing cream help')).dataset.comment);
   await clickAndWait(moderator, `button[formaction="/admin/comments/${id}/approve"]`);
-  assert.match(await moderator.$eval('.notice', (n) => n.textContent), /1 comment approved/);
-  await clickAndWait(moderator, '.admin-bar button[type=submit]');
+  assert.match(await moderator.$eval('.notice-bar', (n) => n.textContent), /1 comment approved/);
+  await clickAndWait(moderator, '.admin-signout button[type=submit]');
   assert.equal(new URL(moderator.url()).pathname, '/admin/login');
 
   await go(reader, '/guide/risks');
@@ -269,8 +269,8 @@ test('the same journeys work with the keyboard alone, with visible focus', async
   });
   await assertVisibleFocus(moderator);
   await Promise.all([moderator.waitForNavigation(), moderator.keyboard.press('Enter')]);
-  assert.match(await moderator.$eval('.notice', (n) => n.textContent), /1 comment approved/);
-  await tabTo(moderator, () => document.activeElement.matches('.admin-bar button'));
+  assert.match(await moderator.$eval('.notice-bar', (n) => n.textContent), /1 comment approved/);
+  await tabTo(moderator, () => document.activeElement.matches('.admin-signout button'));
   await Promise.all([moderator.waitForNavigation(), moderator.keyboard.press('Enter')]);
   assert.equal(new URL(moderator.url()).pathname, '/admin/login');
 
@@ -351,14 +351,32 @@ test('admin pages behind sign-in have valid HTML and no axe violations', async (
   const page = await newPage();
   await page.setBypassCSP(true); // only so that axe can be injected; the site's own pages need no script
   await signIn(page);
-  const firstId = await page.$eval('.admin-comment', (c) => c.id.replace('comment-', '')).catch(() => null);
-  const paths = ['/admin', '/admin?status=approved', '/admin?status=spam', '/admin?status=trash'];
+  // A comment in the trash, so that its confirmation page can be checked too.
+  const body = new URLSearchParams({ comment: 'For the admin page checks', author: 'Checker', email: 'c@example.com', url: '', parent: '' });
+  await fetch(`${BASE}/guide/faq/comments`, { method: 'POST', body, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  await go(page, '/admin');
+  const firstId = await page.$eval('.admin-comment', (c) => c.dataset.comment).catch(() => null);
+  const trashId = await page.$$eval('.admin-comment', (cards) => cards.find((c) => c.textContent.includes('For the admin page checks'))?.dataset.comment);
+  await clickAndWait(page, `button[formaction="/admin/comments/${trashId}/trash"]`);
+  const undoUrl = new URL(page.url());
+  const paths = ['/admin', '/admin?status=approved', '/admin?status=spam', '/admin?status=trash',
+    `${undoUrl.pathname}${undoUrl.search}`, '/admin?status=pending&select=all', '/admin/activity',
+    `/admin/comments/${trashId}/delete`, `/admin/comments/${trashId}/edit`, '/admin/email/not-a-link'];
   if (firstId) paths.push(`/admin/comments/${firstId}`);
+  if (firstId && process.env.SMP_E2E_LINK_KEY) {
+    // An email link's confirmation page, with a link signed as the server signs them.
+    const { createHmac, randomBytes } = await import('node:crypto');
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    const nonce = randomBytes(8).toString('hex');
+    const signature = createHmac('sha256', Buffer.from(process.env.SMP_E2E_LINK_KEY, 'hex'))
+      .update(`email-action:${firstId}:approve:${expires}:${nonce}`).digest('hex').slice(0, 32);
+    paths.push(`/admin/email/${firstId}.approve.${expires}.${nonce}.${signature}`);
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smp-admin-html-'));
   for (const [i, p] of paths.entries()) {
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewport(viewport);
-      assert.equal(await go(page, p), 200, p);
+      assert.equal(await go(page, p), p === '/admin/email/not-a-link' ? 404 : 200, p);
       await page.evaluate(axeSource);
       const result = await page.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
       const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

@@ -1,4 +1,6 @@
 //! Moderation through HTTP: sign-in, the queue, actions, and everything that must refuse.
+
+mod tools;
 use crate::helpers::{AdminSession, TestApp, assert_redirects_to, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -223,7 +225,10 @@ async fn approving_publishes_at_once_and_rejecting_removes_at_once() {
             &[("return_to", "/admin")],
         )
         .await;
-    assert_redirects_to(&approve, "/admin?done=approve&n=1&skipped=0");
+    assert_redirects_to(
+        &approve,
+        &format!("/admin?done=approve&n=1&skipped=0&undo={id}"),
+    );
     assert!(
         app.get_html("/guide/risks")
             .await
@@ -255,7 +260,7 @@ async fn approving_publishes_at_once_and_rejecting_removes_at_once() {
         .await
         .unwrap();
     let history = detail
-        .split("<details class=\"audit\">")
+        .split("<summary>History")
         .nth(1)
         .expect("an audit trail");
     for action in [
@@ -271,10 +276,16 @@ async fn approving_publishes_at_once_and_rejecting_removes_at_once() {
         .admin_post(
             &session,
             &format!("/admin/comments/{id}/delete"),
-            &[("return_to", &format!("/admin/comments/{id}"))],
+            &[
+                ("return_to", &format!("/admin/comments/{id}")),
+                ("confirm", "yes"),
+            ],
         )
         .await;
-    assert_redirects_to(&delete, "/admin?done=delete&n=1&skipped=0");
+    assert_redirects_to(
+        &delete,
+        &format!("/admin?done=delete&n=1&skipped=0&undo={id}"),
+    );
     assert!(app.rows().await.is_empty(), "deleted for good");
 }
 
@@ -349,7 +360,7 @@ async fn bulk_actions_apply_to_the_selected_comments_only() {
         .await;
     assert_redirects_to(
         &response,
-        "/admin?status=pending&done=approve&n=2&skipped=0",
+        &format!("/admin?status=pending&done=approve&n=2&skipped=0&undo={a}.{c}"),
     );
     let statuses: Vec<String> = app.rows().await.into_iter().map(|r| r.status).collect();
     assert_eq!(statuses, ["approved", "pending", "approved"]);
@@ -363,7 +374,10 @@ async fn bulk_actions_apply_to_the_selected_comments_only() {
             &[("action", "approve"), ("ids", &a), ("ids", &b)],
         )
         .await;
-    assert_redirects_to(&again, "/admin?done=approve&n=1&skipped=1");
+    assert_redirects_to(
+        &again,
+        &format!("/admin?done=approve&n=1&skipped=1&undo={b}"),
+    );
     let page = app
         .admin_get(&session, "/admin?done=approve&n=1&skipped=1")
         .await
@@ -390,7 +404,10 @@ async fn bulk_actions_apply_to_the_selected_comments_only() {
             ],
         )
         .await;
-    assert_redirects_to(&off_site, "/admin?done=spam&n=1&skipped=0");
+    assert_redirects_to(
+        &off_site,
+        &format!("/admin?done=spam&n=1&skipped=0&undo={a}"),
+    );
 }
 
 #[tokio::test]
@@ -493,7 +510,10 @@ async fn moderators_answer_as_the_editorial_team() {
             &[("answer", "Yes: see the FAQ above.")],
         )
         .await;
-    assert_redirects_to(&response, &format!("/admin/comments/{id}?done=answer&n=1"));
+    assert_redirects_to(
+        &response,
+        &format!("/admin/comments/{id}?done=answer&n=1#answers"),
+    );
     let page = app.get_html("/guide/faq").await;
     let replies = page
         .split("<ol class=\"replies\">")
