@@ -79,7 +79,10 @@ async fn each_route_is_refused_to_the_role_that_should_not_have_it() {
         (format!("/admin/comments/{id}/approve"), vec![]),
         (
             format!("/admin/comments/{id}/edit"),
-            vec![("body", "Edited.".to_owned()), ("reason", "a test".to_owned())],
+            vec![
+                ("body", "Edited.".to_owned()),
+                ("reason", "a test".to_owned()),
+            ],
         ),
         (
             format!("/admin/comments/{id}/delete"),
