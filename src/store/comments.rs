@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::rows::{self, COLUMNS};
+use super::subscriptions::{self, NotifyRequest};
 use super::{SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
 
@@ -41,6 +42,9 @@ pub struct StoredComment {
     pub client_hash: String,
     pub user_agent: Option<String>,
     pub flag_reason: Option<String>,
+    /// The reader asked for email about it: stored with the comment, with the
+    /// confirmation email queued in the same transaction.
+    pub notify: NotifyRequest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +96,9 @@ pub(super) fn dedup_key(section: &str, email: &str, body: &str) -> String {
 
 /// Stores one comment on `connection`: a duplicate (the same email address, section and
 /// text as a reader's comment already stored) is reported, not an error, so that it does
-/// not abort the other comments of a batch.
+/// not abort the other comments of a batch. With the comment go its subscription and
+/// confirmation email, and, for a reply published at once, the email to the subscriber of
+/// replies to its parent; [`needs_transaction`] says when that is more than one statement.
 pub(super) async fn insert_comment(
     connection: &mut AnyConnection,
     c: &StoredComment,
@@ -116,9 +122,23 @@ pub(super) async fn insert_comment(
     .bind(&c.client_hash)
     .bind(&c.user_agent)
     .bind(&c.flag_reason)
-    .fetch_optional(connection)
+    .fetch_optional(&mut *connection)
     .await?;
-    Ok(id.map_or(InsertOutcome::Duplicate, InsertOutcome::Inserted))
+    let Some(id) = id else {
+        return Ok(InsertOutcome::Duplicate);
+    };
+    if c.notify.any() {
+        subscriptions::subscribe(connection, id, &c.email, c.notify, c.created_at).await?;
+    }
+    if c.status == Status::Approved && c.parent_id.is_some() {
+        subscriptions::queue_on_approval(connection, id, c.created_at, false).await?;
+    }
+    Ok(InsertOutcome::Inserted(id))
+}
+
+/// Whether [`insert_comment`] writes more than the comment itself.
+fn needs_transaction(c: &StoredComment) -> bool {
+    c.notify.any() || (c.status == Status::Approved && c.parent_id.is_some())
 }
 
 impl CommentStore for SqlStore {
@@ -126,6 +146,16 @@ impl CommentStore for SqlStore {
         Box::pin(async move {
             if let Some(writer) = &self.writer {
                 return writer.insert(comment).await;
+            }
+            if needs_transaction(&comment) {
+                let mut tx = self.begin_write("storing a comment").await?;
+                let outcome = insert_comment(&mut tx, &comment)
+                    .await
+                    .map_err(self.error("storing a comment"))?;
+                tx.commit()
+                    .await
+                    .map_err(self.error("committing a comment"))?;
+                return Ok(outcome);
             }
             // One statement, committed on its own: the unique index makes it race-free.
             let mut connection = self

@@ -1,6 +1,7 @@
 //! The database: comments, moderation and its audit trail, moderator accounts and
-//! sessions, shared secrets and page revisions, in SQLite (the default, one file) or
-//! PostgreSQL (several instances on one database).
+//! sessions, shared secrets and page revisions, readers' email subscriptions and their
+//! outbox, in SQLite (the default, one file) or PostgreSQL (several instances on one
+//! database).
 //!
 //! The SQL is written once. Both databases run the same statements through sqlx's `Any`
 //! driver, with `$n` placeholders (which sqlx's SQLite driver reads as `?n`); the few real
@@ -16,6 +17,7 @@ mod moderation;
 mod rows;
 mod sqlite_file;
 mod status;
+mod subscriptions;
 mod transfer;
 mod writer;
 
@@ -36,6 +38,10 @@ pub use moderation::{
 };
 pub use sqlite_file::{ServerLock, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
+pub use subscriptions::{
+    AboutComment, Claimed, ConfirmOutcome, MailKind, MailOutcome, NotifyRequest, OutboxMail,
+    QueuedMail, SubscriberData, Subscription, SubscriptionStore, TokenPurpose,
+};
 pub use transfer::{Dump, StoredModerator, TransferStore};
 
 /// A boxed future, so that the traits can be used as `Arc<dyn Store>`.
@@ -53,11 +59,23 @@ pub enum StoreError {
 
 /// The whole storage, as one object.
 pub trait Store:
-    CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore
+    CommentStore
+    + ModerationStore
+    + CorrectionStore
+    + ActivityStore
+    + AccountStore
+    + TransferStore
+    + SubscriptionStore
 {
 }
 impl<
-    T: CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore,
+    T: CommentStore
+        + ModerationStore
+        + CorrectionStore
+        + ActivityStore
+        + AccountStore
+        + TransferStore
+        + SubscriptionStore,
 > Store for T
 {
 }

@@ -69,6 +69,7 @@ fn settings(port: u16) -> NotifySettings {
         link_days: 7,
         digest: false,
         digest_hour: 8,
+        reader_mails_per_day: 5,
     }
 }
 
@@ -338,4 +339,518 @@ async fn the_daily_digest_lists_every_waiting_comment_instead_of_one_mail_per_ba
     }
     let (approve, _, _) = links_for(&mail, 1);
     assert!(approve.starts_with("/admin/email/1.approve."));
+}
+
+// Readers' email (issue 17): double opt-in, the emails it allows, one-click unsubscribe and
+// the daily limit, against the same sink.
+
+/// One email as the sink got it: unfolded headers and the quoted-printable body decoded.
+#[derive(Debug, Clone)]
+struct Mail {
+    headers: Vec<(String, String)>,
+    body: String,
+    raw: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Mail {
+        let (head, body) = raw.split_once("\n\n").unwrap_or((raw, ""));
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in head.lines() {
+            if line.starts_with([' ', '\t']) {
+                if let Some(last) = headers.last_mut() {
+                    last.1.push_str(line);
+                }
+            } else if let Some((name, value)) = line.split_once(':') {
+                headers.push((name.to_owned(), value.trim().to_owned()));
+            }
+        }
+        Mail {
+            headers,
+            body: decode_quoted_printable(body),
+            raw: raw.to_owned(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn to(&self) -> &str {
+        self.header("To").unwrap_or_default()
+    }
+
+    /// The path of the first link in the body to `https://smp.example{prefix}...`.
+    fn link(&self, prefix: &str) -> String {
+        let start = format!("https://smp.example{prefix}");
+        let at = self
+            .body
+            .find(&start)
+            .unwrap_or_else(|| panic!("a link to {prefix} in:\n{}", self.body));
+        let url = self.body[at..].split_whitespace().next().unwrap();
+        url["https://smp.example".len()..].to_owned()
+    }
+}
+
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The sink's messages to `address`, parsed, oldest first.
+fn mails_to(messages: &Arc<Mutex<Vec<String>>>, address: &str) -> Vec<Mail> {
+    messages
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|raw| Mail::parse(raw))
+        .filter(|mail| mail.to().contains(address))
+        .collect()
+}
+
+/// Waits until `address` has `count` emails; returns them.
+async fn wait_for_mails(
+    messages: &Arc<Mutex<Vec<String>>>,
+    address: &str,
+    count: usize,
+) -> Vec<Mail> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mails = mails_to(messages, address);
+        if mails.len() >= count {
+            return mails;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{address} has {} email(s), not {count}",
+            mails.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Gives the sender time to send anything it wrongly would (it looks every second), then
+/// checks that `address` still has `count` emails.
+async fn no_more_mails(messages: &Arc<Mutex<Vec<String>>>, address: &str, count: usize) {
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mails = mails_to(messages, address);
+    assert_eq!(mails.len(), count, "{mails:#?}");
+}
+
+/// A server that offers readers' email: SMTP to the sink and a public base URL.
+async fn reader_mail_app(port: u16, per_day: u32) -> crate::helpers::TestApp {
+    spawn_app_with(|config| {
+        let mut notify = settings(port);
+        notify.reader_mails_per_day = per_day;
+        config.notify = Some(notify);
+        config.base_url = Some("https://smp.example".into());
+    })
+    .await
+}
+
+/// A comment form with the boxes ticked.
+fn asking(comment: &str, author: &str, email: &str, replies: bool) -> Vec<(&'static str, String)> {
+    let mut fields = form(comment, author, email);
+    fields.push(("notify_published", "1".into()));
+    if replies {
+        fields.push(("notify_replies", "1".into()));
+    }
+    fields
+}
+
+/// Confirms through the link in a confirmation email: a GET shows the button, the POST
+/// (as the button sends it) confirms.
+async fn confirm_by_link(app: &crate::helpers::TestApp, mail: &Mail) {
+    let link = mail.link("/notify/confirm/");
+    let page = app.get_html(&link).await;
+    assert!(page.contains(&format!("action=\"{link}\"")), "{page}");
+    assert!(page.contains("Yes, email me"));
+    let response = app
+        .client
+        .post(app.url(&link))
+        .header("origin", "https://smp.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.text().await.unwrap().contains("Email confirmed"));
+}
+
+/// The one-click POST a mail provider sends: no cookies, no session, no Origin.
+async fn one_click_unsubscribe(address: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{address}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap()
+}
+
+fn assert_unsubscribe_headers(mail: &Mail) {
+    let list = mail.header("List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(
+        list.starts_with("<https://smp.example/notify/unsubscribe/") && list.ends_with('>'),
+        "{list}"
+    );
+    assert_eq!(
+        mail.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    // The same link in the body.
+    let path = mail.link("/notify/unsubscribe/");
+    assert_eq!(
+        &list[1..list.len() - 1],
+        format!("https://smp.example{path}")
+    );
+}
+
+#[tokio::test]
+async fn the_boxes_are_offered_only_when_readers_can_get_email() {
+    // No [notify]: no boxes.
+    let plain = crate::helpers::spawn_app().await;
+    assert!(
+        !plain
+            .get_html("/guide/risks")
+            .await
+            .contains("notify_published")
+    );
+    // SMTP but no public address (links would point at the listen address): no boxes.
+    let (port, _) = smtp_sink().await;
+    let no_address = spawn_app_with(|config| config.notify = Some(settings(port))).await;
+    assert!(
+        !no_address
+            .get_html("/guide/risks")
+            .await
+            .contains("notify_published")
+    );
+    // Both: two unticked boxes in their own fieldset, just before the button; the reply
+    // form has only the first (nobody can reply to a reply).
+    let app = reader_mail_app(port, 5).await;
+    let page = app.get_html("/guide/risks").await;
+    let fieldset = page
+        .split("<fieldset class=\"field-choices\"")
+        .nth(1)
+        .expect("a fieldset")
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    assert!(fieldset.contains("<legend>"));
+    for (name, label) in [
+        (
+            "notify_published",
+            "Email me when my comment is published or answered",
+        ),
+        ("notify_replies", "Email me about new replies to it"),
+    ] {
+        assert!(
+            fieldset.contains(&format!("name=\"{name}\" value=\"1\">")),
+            "{fieldset}"
+        );
+        assert!(fieldset.contains(label));
+    }
+    let after = page.split("</fieldset>").nth(1).unwrap();
+    assert!(
+        after.trim_start().starts_with("<button type=\"submit\""),
+        "{after}"
+    );
+    let id = app.approved_comment("risks", "A question", "Ann").await;
+    let reply_form = app.get_html(&format!("/guide/risks?reply={id}")).await;
+    assert!(reply_form.contains("notify_published"));
+    assert!(!reply_form.contains("notify_replies"));
+    // A refused form keeps the boxes as they were.
+    let mut bad = asking("", "Ann", "ann@example.com", true);
+    bad.retain(|(k, _)| *k != "notify_published");
+    let again = app.post_comment("risks", &bad).await;
+    assert_eq!(again.status().as_u16(), 422);
+    let again = again.text().await.unwrap();
+    assert!(again.contains("name=\"notify_replies\" value=\"1\" checked>"));
+    assert!(again.contains("name=\"notify_published\" value=\"1\">"));
+}
+
+#[tokio::test]
+async fn readers_confirm_first_then_hear_of_approval_answers_and_replies_until_they_unsubscribe() {
+    let (port, messages) = smtp_sink().await;
+    let app = reader_mail_app(port, 5).await;
+    let ann = "ann-reader@example.com";
+    let response = app
+        .post_comment("risks", &asking("Does it hurt much?", "Ann", ann, true))
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let id = app.rows().await[0].id;
+
+    // One confirmation email, with the one-click headers and a link to the comment.
+    let confirmation = wait_for_mails(&messages, ann, 1).await.remove(0);
+    assert!(
+        confirmation
+            .header("Subject")
+            .unwrap()
+            .starts_with("Please confirm"),
+        "{confirmation:?}"
+    );
+    assert_unsubscribe_headers(&confirmation);
+    assert!(
+        confirmation
+            .body
+            .contains(&format!("https://smp.example/guide/risks#comment-{id}")),
+        "{}",
+        confirmation.body
+    );
+    assert!(
+        !confirmation.body.contains("Does it hurt"),
+        "a confirmation carries no text a stranger could have typed"
+    );
+    // A GET of the link (a mail scanner) changes nothing.
+    let link = confirmation.link("/notify/confirm/");
+    app.get_html(&link).await;
+    let subscription = app
+        .state
+        .store
+        .subscription(
+            &smp_guide::notify::token_hash(link.trim_start_matches("/notify/confirm/")),
+            smp_guide::store::TokenPurpose::Confirm,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subscription.confirmed_at, None);
+    // A POST from another site's page is refused.
+    let cross = app
+        .client
+        .post(app.url(&link))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status().as_u16(), 403);
+
+    // Before confirming, an approval sends nothing: Bea never confirms.
+    let bea = "bea-reader@example.com";
+    app.post_comment("faq", &asking("Bea's question", "Bea", bea, true))
+        .await;
+    wait_for_mails(&messages, bea, 1).await;
+    app.add_moderator("mia", "correct horse battery staple")
+        .await;
+    let session = app
+        .login_as_moderator("mia", "correct horse battery staple")
+        .await;
+    let bea_id = app.rows().await[1].id;
+    let approved = app
+        .admin_post(&session, &format!("/admin/comments/{bea_id}/approve"), &[])
+        .await;
+    assert_eq!(approved.status().as_u16(), 303);
+    no_more_mails(&messages, bea, 1).await;
+
+    // Confirmed, then approved: "published".
+    confirm_by_link(&app, &confirmation).await;
+    app.admin_post(&session, &format!("/admin/comments/{id}/approve"), &[])
+        .await;
+    let published = wait_for_mails(&messages, ann, 2).await.remove(1);
+    assert_eq!(
+        published.header("Subject"),
+        Some("Your comment on \"The risks of scalp micropigmentation\" is published"),
+        "{published:?}"
+    );
+    assert!(
+        published
+            .body
+            .contains(&format!("https://smp.example/guide/risks#comment-{id}"))
+    );
+    assert!(published.body.contains("Does it hurt much?"));
+    assert_unsubscribe_headers(&published);
+
+    // Answered by the editorial team: "answered", with a link to the answer.
+    let answered = app
+        .admin_post(
+            &session,
+            &format!("/admin/comments/{id}/answer"),
+            &[("answer", "Most people say it stings a little.")],
+        )
+        .await;
+    assert_eq!(answered.status().as_u16(), 303);
+    let answer = wait_for_mails(&messages, ann, 3).await.remove(2);
+    assert!(
+        answer.header("Subject").unwrap().contains("has an answer"),
+        "{answer:?}"
+    );
+    assert!(answer.body.contains("Most people say it stings a little."));
+    let answer_id = app.rows().await.last().unwrap().id;
+    assert!(answer.body.contains(&format!(
+        "https://smp.example/guide/risks#comment-{answer_id}"
+    )));
+    assert_unsubscribe_headers(&answer);
+
+    // A reader's reply, once approved: "reply".
+    app.post_comment("risks", &{
+        let mut reply = form("It did not hurt me at all.", "Cy", "cy@example.com");
+        reply.retain(|(k, _)| *k != "parent");
+        reply.push(("parent", id.to_string()));
+        reply
+    })
+    .await;
+    let reply_id = app.rows().await.last().unwrap().id;
+    no_more_mails(&messages, ann, 3).await;
+    app.admin_post(
+        &session,
+        &format!("/admin/comments/{reply_id}/approve"),
+        &[],
+    )
+    .await;
+    let reply = wait_for_mails(&messages, ann, 4).await.remove(3);
+    assert!(
+        reply.header("Subject").unwrap().starts_with("New reply"),
+        "{reply:?}"
+    );
+    assert!(reply.body.contains("Cy replied"));
+    assert!(reply.body.contains("It did not hurt me at all."));
+    assert!(reply.body.contains(&format!(
+        "https://smp.example/guide/risks#comment-{reply_id}"
+    )));
+    assert!(
+        !reply.raw.contains("cy@example.com"),
+        "other readers' addresses stay out"
+    );
+    assert_unsubscribe_headers(&reply);
+
+    // One click, as a mail provider sends it: no session, no cookies, no Origin.
+    let path = reply.link("/notify/unsubscribe/");
+    let page = app.get_html(&path).await;
+    assert!(page.contains("Stop these emails"));
+    assert!(page.contains("name=\"List-Unsubscribe\" value=\"One-Click\""));
+    let done = one_click_unsubscribe(&app.address, &path).await;
+    assert_eq!(done.status().as_u16(), 200);
+    assert!(
+        done.text()
+            .await
+            .unwrap()
+            .contains("No more email about this comment")
+    );
+    assert_eq!(
+        one_click_unsubscribe(&app.address, &path)
+            .await
+            .status()
+            .as_u16(),
+        404,
+        "a used link is known no more"
+    );
+    // Nothing more: another reply is approved unheard.
+    let mut more = form("Another reply", "Dee", "dee@example.com");
+    more.retain(|(k, _)| *k != "parent");
+    more.push(("parent", id.to_string()));
+    app.post_comment("risks", &more).await;
+    let more_id = app.rows().await.last().unwrap().id;
+    app.admin_post(&session, &format!("/admin/comments/{more_id}/approve"), &[])
+        .await;
+    no_more_mails(&messages, ann, 4).await;
+
+    // No address on the public page, in any form.
+    let public = app.get_html("/guide/risks").await;
+    for address in [ann, "cy@example.com", "dee@example.com"] {
+        assert!(!public.contains(address), "{address} on the page");
+    }
+    // Junk and unknown tokens: the page says the link does not work.
+    for junk in [
+        "/notify/confirm/junk".to_owned(),
+        format!("/notify/confirm/{}", "0".repeat(64)),
+        format!("/notify/unsubscribe/{}", "0".repeat(64)),
+    ] {
+        let (status, _, body) = app.get_page(&junk).await;
+        assert_eq!(status, 404, "{junk}");
+        assert!(body.contains("This link does not work"), "{junk}");
+    }
+}
+
+#[tokio::test]
+async fn at_most_the_daily_limit_of_emails_goes_to_one_address() {
+    let (port, messages) = smtp_sink().await;
+    let app = reader_mail_app(port, 5).await;
+    let eve = "eve-reader@example.com";
+    for n in 0..6 {
+        let response = app
+            .post_comment(
+                "risks",
+                &asking(&format!("Question number {n}"), "Eve", eve, false),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+    }
+    wait_for_mails(&messages, eve, 5).await;
+    // The sixth is dropped, not sent later; another address is not held back.
+    no_more_mails(&messages, eve, 5).await;
+    app.post_comment(
+        "risks",
+        &asking("Someone else", "Fay", "fay@example.com", false),
+    )
+    .await;
+    wait_for_mails(&messages, "fay@example.com", 1).await;
+    let data = app.state.store.subscriber_data(eve).await.unwrap();
+    let states: Vec<&str> = data.mails.iter().map(|m| m.state.as_str()).collect();
+    assert_eq!(states, ["sent", "sent", "sent", "sent", "sent", "dropped"]);
+}
+
+#[tokio::test]
+async fn export_lists_and_erasure_removes_subscriptions_and_their_email() {
+    let (port, messages) = smtp_sink().await;
+    let app = reader_mail_app(port, 5).await;
+    let gil = "gil-reader@example.com";
+    app.post_comment("risks", &asking("Gil's question", "Gil", gil, true))
+        .await;
+    let confirmation = wait_for_mails(&messages, gil, 1).await.remove(0);
+    confirm_by_link(&app, &confirmation).await;
+
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_smp-guide"))
+            .args(args)
+            .args(["--database", &app.database])
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let export = run(&["comments", "export", "--email", "GIL-reader@example.com"]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    let notifications = &list[0]["notifications"];
+    assert_eq!(notifications["subscription"]["published_or_answered"], true);
+    assert_eq!(notifications["subscription"]["new_replies"], true);
+    assert!(notifications["subscription"]["confirmed_at"].is_string());
+    assert_eq!(notifications["emails"][0]["kind"], "confirm");
+    assert_eq!(notifications["emails"][0]["state"], "sent");
+
+    let erase = run(&["comments", "erase", "--email", gil]);
+    assert!(erase.status.success());
+    assert_eq!(
+        app.state.store.subscriber_data(gil).await.unwrap(),
+        Default::default()
+    );
+    // The link in the email no longer works, and nothing is queued for the address.
+    let (status, _, _) = app
+        .get_page(&confirmation.link("/notify/unsubscribe/"))
+        .await;
+    assert_eq!(status, 404);
 }
