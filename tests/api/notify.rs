@@ -10,6 +10,12 @@ use crate::helpers::{form, spawn_app_with};
 
 /// Accepts SMTP sessions and keeps each message's DATA.
 async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    smtp_sink_answering("250 queued").await
+}
+
+/// Like [`smtp_sink`], answering `reply` at the end of each message's DATA (the message is
+/// kept either way).
+async fn smtp_sink_answering(reply: &'static str) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let messages = Arc::new(Mutex::new(Vec::new()));
@@ -28,7 +34,10 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
                         if line == "." {
                             in_data = false;
                             store.lock().unwrap().push(std::mem::take(&mut data));
-                            write.write_all(b"250 queued\r\n").await.unwrap();
+                            write
+                                .write_all(format!("{reply}\r\n").as_bytes())
+                                .await
+                                .unwrap();
                         } else {
                             data.push_str(&line);
                             data.push('\n');
@@ -853,4 +862,293 @@ async fn export_lists_and_erasure_removes_subscriptions_and_their_email() {
         .get_page(&confirmation.link("/notify/unsubscribe/"))
         .await;
     assert_eq!(status, 404);
+}
+
+/// The real binary, serving until dropped, with every line it logs kept.
+struct Served {
+    child: std::process::Child,
+    address: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Served {
+    fn start(config: &std::path::Path) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smp-guide"))
+            .args(["serve", "--config"])
+            .arg(config)
+            // Everything this crate logs, at every level.
+            .env("RUST_LOG", "info,smp_guide=trace")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let address = loop {
+            let found = log.lock().unwrap().iter().find_map(|line| {
+                let at = line
+                    .contains("listening on")
+                    .then(|| line.find("http://"))??;
+                let rest = &line[at..];
+                Some(rest[..rest.find(['"', ' ']).unwrap_or(rest.len())].to_owned())
+            });
+            if let Some(address) = found {
+                break address;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start: {:#?}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Served {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// Stops the server (SIGTERM, as an operator would) and returns everything it logged.
+    fn stop(mut self) -> Vec<String> {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(200));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real binary, started on a database that already holds a queued confirmation (from a
+/// server that stopped before sending it): the email still goes. Then a reader's whole
+/// journey, after which neither the server's log (at every level) nor the public page holds
+/// any reader's address or any link token.
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_email_survives_a_restart_and_no_address_or_token_reaches_the_log() {
+    use smp_guide::store::{NotifyRequest, Status, StoredComment};
+    let (port, messages) = smtp_sink().await;
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    crate::helpers::copy_dir(
+        &crate::helpers::repo_path(crate::helpers::FIXTURE_GUIDE),
+        &content,
+    );
+    let database = if std::env::var("SMP_TEST_DATABASE").is_ok_and(|db| db == "postgres") {
+        crate::postgres::fresh_database()
+            .await
+            .expect("SMP_TEST_DATABASE=postgres needs a PostgreSQL server")
+    } else {
+        format!("sqlite://{}", dir.path().join("smp.db").display())
+    };
+    let config = dir.path().join("smp.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "addr = \"127.0.0.1:0\"\ncontent = {content:?}\ndatabase = {database:?}\n\
+             base_url = \"https://smp.example\"\n\
+             [comments]\nmin_interval_secs = 0\nmax_per_hour = 0\nclient_hash_key_file = {key:?}\n\
+             [notify]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsecurity = \"none\"\n\
+             from = \"SMP Guide <noreply@smp.example>\"\nto = [\"moderators@smp.example\"]\n\
+             batch_secs = 1\n",
+            key = crate::helpers::TEST_CLIENT_KEY.display().to_string(),
+        ),
+    )
+    .unwrap();
+
+    // Accepted by an earlier server, which stopped before its sender got to it.
+    let hal = "hal-queued@example.com";
+    {
+        let store = smp_guide::store::open_store(&database).await.unwrap();
+        store
+            .insert(StoredComment {
+                section: "faq".into(),
+                parent_id: None,
+                author: "Hal".into(),
+                email: hal.into(),
+                url: None,
+                body: "Queued before the restart".into(),
+                status: Status::Pending,
+                created_at: smp_guide::clock::now(),
+                client_hash: "00".into(),
+                user_agent: None,
+                flag_reason: None,
+                notify: NotifyRequest {
+                    published: true,
+                    replies: false,
+                },
+            })
+            .await
+            .unwrap();
+    }
+    let server = Served::start(&config);
+    let queued = wait_for_mails(&messages, hal, 1).await.remove(0);
+    assert!(queued.link("/notify/confirm/").len() > 64);
+
+    // A reader's journey through the real server.
+    let ivy = "Ivy.Private-7f3a@example.com";
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let posted = client
+        .post(format!("{}/guide/risks/comments", server.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::helpers::serde_urlencoded_like(&asking(
+            "A question from Ivy",
+            "Ivy",
+            ivy,
+            true,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 303);
+    let confirmation = wait_for_mails(&messages, ivy, 1).await.remove(0);
+    let confirm = confirmation.link("/notify/confirm/");
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        let response = client
+            .request(method, format!("{}{confirm}", server.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    // Approved from elsewhere (another instance, the command line): this server's sender
+    // finds the email in the outbox.
+    let store = smp_guide::store::open_store(&database).await.unwrap();
+    let id = store
+        .export(None, Some(ivy))
+        .await
+        .unwrap()
+        .first()
+        .unwrap()
+        .id;
+    smp_guide::comments::moderate(
+        store.as_ref(),
+        &smp_guide::comments::NoLiveSite,
+        &[id],
+        smp_guide::store::Action::Approve,
+        "command line",
+        smp_guide::clock::now(),
+    )
+    .await
+    .unwrap();
+    let published = wait_for_mails(&messages, ivy, 2).await.remove(1);
+    let unsubscribe = published.link("/notify/unsubscribe/");
+    assert_eq!(
+        one_click_unsubscribe(&server.address, &unsubscribe)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let page = loop {
+        let page = client
+            .get(format!("{}/guide/risks", server.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("A question from Ivy") || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(page.contains("A question from Ivy"), "the approval shows");
+
+    let log = server.stop();
+    assert!(
+        log.iter().any(|line| line.contains("reader email sent")),
+        "the sender logs what it does: {log:#?}"
+    );
+    let tokens: Vec<String> = [&queued, &confirmation, &published]
+        .iter()
+        .flat_map(|mail| {
+            ["/notify/confirm/", "/notify/unsubscribe/"]
+                .into_iter()
+                .filter(|prefix| mail.body.contains(&format!("https://smp.example{prefix}")))
+                .map(|prefix| mail.link(prefix)[prefix.len()..].to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(tokens.len(), 5, "{tokens:?}");
+    let secrets: Vec<String> = [
+        hal.to_owned(),
+        ivy.to_owned(),
+        ivy.to_lowercase(),
+        "7f3a@".into(),
+    ]
+    .into_iter()
+    .chain(tokens)
+    .collect();
+    for line in &log {
+        for secret in &secrets {
+            assert!(
+                !line.contains(secret.as_str()),
+                "{secret} in the log: {line}"
+            );
+        }
+    }
+    for secret in &secrets {
+        assert!(
+            !page.contains(secret.as_str()),
+            "{secret} on the public page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mail_server_that_cannot_take_an_email_now_gets_it_later_and_one_that_refuses_does_not() {
+    for (reply, state) in [
+        ("451 4.3.0 try again later", "queued"),
+        ("550 5.1.1 <jo-reader@example.com>: no such user", "failed"),
+    ] {
+        let (port, messages) = smtp_sink_answering(reply).await;
+        let app = reader_mail_app(port, 5).await;
+        let jo = "jo-reader@example.com";
+        let started = Instant::now();
+        let response = app
+            .post_comment("risks", &asking("Jo's question", "Jo", jo, false))
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        wait_for_mails(&messages, jo, 1).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let data = app.state.store.subscriber_data(jo).await.unwrap();
+            if data.mails[0].state == state {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{reply}: {data:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // A retry waits (a minute at first): nothing more is sent meanwhile.
+        no_more_mails(&messages, jo, 1).await;
+    }
 }
