@@ -4,6 +4,7 @@
 mod comments;
 mod health;
 mod memory;
+mod metrics;
 mod notify;
 mod pages;
 mod search;
@@ -13,6 +14,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use memory::FromMemory;
+pub use metrics::metrics_router;
 pub use pages::not_found;
 
 use crate::paths;

@@ -99,6 +99,7 @@ impl ReaderMailer {
                 .claim_mails(now, BATCH, LEASE_SECS, self.per_day)
                 .await?;
             for (id, kind) in &claimed.dropped {
+                crate::metrics::reader_email(kind.as_str(), "dropped");
                 tracing::warn!(
                     mail_id = id,
                     kind = %kind,
@@ -107,6 +108,7 @@ impl ReaderMailer {
                 );
             }
             for (id, kind) in &claimed.cancelled {
+                crate::metrics::reader_email(kind.as_str(), "cancelled");
                 tracing::info!(mail_id = id, kind = %kind, "reader email cancelled: no longer wanted");
             }
             if claimed.mails.is_empty()
@@ -118,6 +120,15 @@ impl ReaderMailer {
             for mail in claimed.mails {
                 let (id, kind, comment_id) = (mail.id, mail.kind, mail.subscription.comment_id);
                 let outcome = self.deliver(mail).await;
+                crate::metrics::reader_email(
+                    kind.as_str(),
+                    match outcome {
+                        MailOutcome::Sent => "sent",
+                        MailOutcome::Retry { .. } => "retry",
+                        MailOutcome::Failed => "failed",
+                        MailOutcome::Cancelled => "cancelled",
+                    },
+                );
                 if outcome == MailOutcome::Sent {
                     sent += 1;
                     tracing::info!(mail_id = id, kind = %kind, comment_id, "reader email sent");
