@@ -42,7 +42,7 @@ pub use subscriptions::{
     AboutComment, Claimed, ConfirmOutcome, MailKind, MailOutcome, NotifyRequest, OutboxMail,
     QueuedMail, SubscriberData, Subscription, SubscriptionStore, TokenPurpose,
 };
-pub use transfer::{Dump, StoredModerator, TransferStore};
+pub use transfer::{Dump, StoredMail, StoredModerator, StoredSubscription, TransferStore};
 
 /// A boxed future, so that the traits can be used as `Arc<dyn Store>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;

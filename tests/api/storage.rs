@@ -1193,9 +1193,24 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
     s.upsert_account("mia", "argon2-hash", Role::Moderator, 1)
         .await
         .unwrap();
+    // A reader's confirmed subscription, its link tokens and its outbox go along.
+    let asked = insert(&*s, asking("risks", "Eve", "Eve's question", BOTH)).await;
+    send_due(&*s).await;
+    confirm(&*s, asked, "eve").await;
+    s.add_tokens(asked, &[("eve-u".into(), TokenPurpose::Unsubscribe)], 7)
+        .await
+        .unwrap();
+    approve(&*s, asked).await;
     let salt = s.secret("client-hash-salt").await.unwrap();
     let dump = s.dump().await.unwrap();
-    assert_eq!(dump.comments.len(), 3);
+    assert_eq!(dump.comments.len(), 4);
+    assert_eq!(dump.subscriptions.len(), 1);
+    assert_eq!(dump.subscriptions[0].tokens.len(), 2);
+    assert_eq!(
+        dump.outbox.len(),
+        2,
+        "the sent confirmation and the queued \"published\""
+    );
     assert!(
         dump.events
             .iter()
@@ -1223,7 +1238,28 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
         // A second copy into the now-used database is refused, and changes nothing.
         let refused = copy.load(&dump).await.unwrap_err().to_string();
         assert!(refused.contains("new, empty database"), "{refused}");
-        assert_eq!(copy.dump().await.unwrap().comments.len(), 4);
+        assert_eq!(copy.dump().await.unwrap().comments.len(), 5);
+        // The copy sends the queued email, and the old links still work there.
+        let claimed = copy.claim_mails(LATER, 10, 300, 5).await.unwrap();
+        assert_eq!(claimed.mails.len(), 1, "{claimed:?}");
+        assert_eq!(claimed.mails[0].kind, MailKind::Published);
+        assert!(
+            copy.subscription("eve-u", TokenPurpose::Unsubscribe)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // New outbox entries are numbered after the copied ones.
+        insert(&*copy, asking("faq", "Fay", "After the move", BOTH)).await;
+        let ids: Vec<i64> = copy
+            .subscriber_data("fay@example.com")
+            .await
+            .unwrap()
+            .mails
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert!(ids[0] > dump.outbox.iter().map(|m| m.id).max().unwrap());
     }
     assert_eq!(
         Dump::default(),
