@@ -3,8 +3,9 @@
 use sqlx::AnyConnection;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::mail_queue;
 use super::rows::{self, COLUMNS};
-use super::subscriptions::{self, NotifyRequest};
+use super::subscriptions::NotifyRequest;
 use super::{SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
 
@@ -130,10 +131,10 @@ pub(super) async fn insert_comment(
         return Ok(InsertOutcome::Duplicate);
     };
     if c.notify.any() {
-        subscriptions::subscribe(connection, id, &c.email, c.notify, c.created_at).await?;
+        mail_queue::subscribe(connection, id, &c.email, c.notify, c.created_at).await?;
     }
     if c.status == Status::Approved && c.parent_id.is_some() {
-        subscriptions::queue_on_approval(connection, id, c.created_at, false).await?;
+        mail_queue::queue_on_approval(connection, id, c.created_at, false).await?;
     }
     Ok(InsertOutcome::Inserted(id))
 }

@@ -104,7 +104,7 @@ impl CorrectionStore for SqlStore {
                 .await
                 .map_err(self.error("undoing an action"))?;
             if back == Status::Approved && now != Status::Approved {
-                super::subscriptions::queue_on_approval(&mut tx, id, at, false)
+                super::mail_queue::queue_on_approval(&mut tx, id, at, false)
                     .await
                     .map_err(self.error("queueing readers' email"))?;
             }

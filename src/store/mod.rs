@@ -13,6 +13,7 @@ mod activity;
 mod comments;
 mod corrections;
 mod dialect;
+mod mail_queue;
 mod moderation;
 mod rows;
 mod sqlite_file;

@@ -3,8 +3,8 @@
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 
+use super::mail_queue;
 use super::rows::{self, COLUMNS, counts_in_order, distinct_sections, like_pattern};
-use super::subscriptions;
 use super::{Action, Comment, InvalidTransition, SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
 
@@ -275,14 +275,9 @@ impl ModerationStore for SqlStore {
                     },
                 )
                 .await?;
-                subscriptions::queue_on_approval(
-                    &mut tx,
-                    answer.parent_id,
-                    answer.created_at,
-                    true,
-                )
-                .await
-                .map_err(self.error("queueing readers' email"))?;
+                mail_queue::queue_on_approval(&mut tx, answer.parent_id, answer.created_at, true)
+                    .await
+                    .map_err(self.error("queueing readers' email"))?;
             }
             // Threads are one level deep: an answer to a reply joins the reply's thread.
             let thread = grandparent.unwrap_or(answer.parent_id);
@@ -301,15 +296,9 @@ impl ModerationStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(self.error("publishing an answer"))?;
-            subscriptions::queue_on_answer(
-                &mut tx,
-                answer.parent_id,
-                id,
-                thread,
-                answer.created_at,
-            )
-            .await
-            .map_err(self.error("queueing readers' email"))?;
+            mail_queue::queue_on_answer(&mut tx, answer.parent_id, id, thread, answer.created_at)
+                .await
+                .map_err(self.error("queueing readers' email"))?;
             let detail = format!("answer {id}");
             self.record_event(
                 &mut tx,
@@ -376,7 +365,7 @@ impl ModerationStore for SqlStore {
             .await
             .map_err(self.error("finding comments to erase"))?;
             let ids: Vec<i64> = found.iter().map(|(id, _, _)| *id).collect();
-            subscriptions::erase_address(&mut tx, &key)
+            mail_queue::erase_address(&mut tx, &key)
                 .await
                 .map_err(self.error("erasing subscriptions"))?;
             self.delete_keeping_replies(&mut tx, &ids).await?;
@@ -430,7 +419,7 @@ impl SqlStore {
     /// outbox entries.
     async fn delete_keeping_replies(&self, tx: &mut AnyConnection, ids: &[i64]) -> Result<()> {
         for id in ids {
-            subscriptions::forget_comment(&mut *tx, *id)
+            mail_queue::forget_comment(&mut *tx, *id)
                 .await
                 .map_err(self.error("deleting a comment's emails"))?;
             sqlx::query("UPDATE comments SET parent_id = NULL WHERE parent_id = $1")
@@ -485,7 +474,7 @@ impl SqlStore {
             None => self.delete_keeping_replies(&mut *tx, &[id]).await?,
         }
         if to == Some(Status::Approved) && from != Status::Approved {
-            subscriptions::queue_on_approval(&mut *tx, id, at, false)
+            mail_queue::queue_on_approval(&mut *tx, id, at, false)
                 .await
                 .map_err(self.error("queueing readers' email"))?;
         }
