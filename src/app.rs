@@ -157,6 +157,8 @@ impl Application {
             Err(err) => return Err(anyhow::Error::new(err).context("reading secrets")),
         };
         let email_links = crate::notify::EmailLinks::new(email_key);
+        let sites = Arc::new(SiteHandle::new(site));
+        let site = sites.current();
         let services = CommentServices {
             flood: FloodControl::new(&config.comments),
             spam: SpamRules::new(&config.comments),
@@ -173,12 +175,14 @@ impl Application {
                     site.guide.site.base_url.clone(),
                     email_links.clone(),
                     store.clone(),
+                    sites.clone(),
                 )
                 .context("starting moderator notifications")?,
                 None => crate::notify::Notifier::disabled(),
             },
             trust_returning: config.comments.trust_returning,
         };
+        log_reader_mail(&services.notifier, site.guide.site.reader_mail);
         tracing::info!(
             sections = site.guide.sections.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -186,7 +190,7 @@ impl Application {
         );
         let config = Arc::new(config);
         let state = AppState {
-            sites: Arc::new(SiteHandle::new(site)),
+            sites,
             config: config.clone(),
             store,
             comments: Arc::new(services),
@@ -291,6 +295,18 @@ fn log_base_url(config: &Config, base_url: &str) {
         );
     } else {
         tracing::info!("base URL {base_url} (from site.toml)");
+    }
+}
+
+/// Says whether readers can ask for email about their comments, and if not, why not.
+fn log_reader_mail(notifier: &crate::notify::Notifier, offered: bool) {
+    if offered {
+        tracing::info!("readers can ask for email about their comments");
+    } else if notifier.reader_mail() {
+        tracing::warn!(
+            "readers' email is off: it needs the site's public address for its links (set \
+             --base-url URL or base_url in site.toml)"
+        );
     }
 }
 

@@ -70,7 +70,8 @@ impl Default for AccountSettings {
     }
 }
 
-/// The `[notify]` table: SMTP settings for moderator notifications.
+/// The `[notify]` table: SMTP settings for moderator notifications, and for the email readers
+/// may ask for about their own comments.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifySettings {
@@ -101,6 +102,15 @@ pub struct NotifySettings {
     /// The hour (0 to 23, UTC) of the daily digest.
     #[serde(default = "default_digest_hour")]
     pub digest_hour: u8,
+    /// At most this many emails to one reader's address in any 24 hours (confirmations
+    /// included); more are dropped. 0 turns readers' email off: the comment form then has
+    /// no boxes for it. Readers' email also needs the site's public address (`base_url`).
+    #[serde(default = "default_reader_mails_per_day")]
+    pub reader_mails_per_day: u32,
+}
+
+fn default_reader_mails_per_day() -> u32 {
+    5
 }
 
 fn default_link_days() -> u32 {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::accounts::{ATTEMPT_WINDOW_SECS, SESSION_IDLE_SECS};
 use crate::clock::now;
+use crate::notify::{CONFIRM_DAYS, OUTBOX_KEEP_DAYS};
 use crate::state::AppState;
 
 /// How often other writers' changes are looked for; an approval elsewhere shows here
@@ -50,7 +51,8 @@ async fn follow_revisions(state: &AppState, seen: i64) -> i64 {
 }
 
 /// Clears client hashes older than the configured number of days, sessions that are over,
-/// and sign-in attempts that no longer count.
+/// sign-in attempts that no longer count, requests for email never confirmed, and outbox
+/// entries older than the daily limit needs.
 pub async fn clean_up(state: &AppState) {
     let days = state.config.comments.client_hash_days;
     if days > 0 {
@@ -72,5 +74,17 @@ pub async fn clean_up(state: &AppState) {
     }
     if let Err(err) = state.store.prune_sign_ins(now - ATTEMPT_WINDOW_SECS).await {
         tracing::warn!("clearing old sign-in attempts: {err}");
+    }
+    let day = 24 * 60 * 60;
+    match state
+        .store
+        .prune_subscriptions(now - CONFIRM_DAYS * day, now - OUTBOX_KEEP_DAYS * day)
+        .await
+    {
+        Ok((0, 0)) => {}
+        Ok((subscriptions, mails)) => tracing::info!(
+            "deleted {subscriptions} unconfirmed request(s) for email and {mails} old outbox entr(ies)"
+        ),
+        Err(err) => tracing::warn!("clearing old requests for email: {err}"),
     }
 }

@@ -9,6 +9,10 @@ pub const FEED: &str = "/feed.xml";
 pub const SITEMAP: &str = "/sitemap.xml";
 pub const ROBOTS: &str = "/robots.txt";
 
+/// The links in readers' email (answered per request, never linked from content).
+pub const NOTIFY_CONFIRM: &str = "/notify/confirm/{token}";
+pub const NOTIFY_UNSUBSCRIBE: &str = "/notify/unsubscribe/{token}";
+
 /// Rendered ahead of time and served from memory.
 pub const RENDERED: [&str; 5] = [HOME, GUIDE, FEED, SITEMAP, ROBOTS];
 
@@ -16,8 +20,9 @@ pub const RENDERED: [&str; 5] = [HOME, GUIDE, FEED, SITEMAP, ROBOTS];
 pub const LINKABLE: [&str; 6] = [HOME, GUIDE, SEARCH, FEED, SITEMAP, ROBOTS];
 
 /// First path segments the server itself uses, which a content page may not take.
-pub const RESERVED_SEGMENTS: [&str; 12] = [
+pub const RESERVED_SEGMENTS: [&str; 13] = [
     "guide",
+    "notify",
     "search",
     "admin",
     "static",

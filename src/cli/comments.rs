@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{CommentsCommand, ExportFormat, block_on, open};
 use crate::clock::rfc3339;
-use crate::store::{Comment, Event, Status};
+use crate::store::{Comment, Event, Status, SubscriberData};
 
 pub fn comments(command: CommentsCommand) -> ExitCode {
     block_on(async move {
@@ -29,9 +29,16 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
                 let comments = store.export(status, email.as_deref()).await?;
                 let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
                 let events = store.events(&ids).await?;
+                // A person's export also says what email they asked for and were sent.
+                let notifications = match email.as_deref() {
+                    Some(email) => Some(store.subscriber_data(email).await?),
+                    None => None,
+                };
                 let mut out = std::io::stdout().lock();
                 match format {
-                    ExportFormat::Json => write_json(&mut out, &comments, &events)?,
+                    ExportFormat::Json => {
+                        write_json(&mut out, &comments, &events, notifications.as_ref())?;
+                    }
                     ExportFormat::Csv => write_csv(&mut out, &comments)?,
                 }
                 out.flush()?;
@@ -51,7 +58,10 @@ pub fn comments(command: CommentsCommand) -> ExitCode {
                     crate::clock::now(),
                 )
                 .await?;
-                println!("erased {erased} comment(s)");
+                println!(
+                    "erased {erased} comment(s), with every request for email and every \
+                     queued or sent email of that address"
+                );
             }
         }
         Ok(())
@@ -101,6 +111,62 @@ struct Exported<'a> {
     editorial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     audit_trail: Option<Vec<ExportedEvent<'a>>>,
+    /// In an export for one address: the email asked for about this comment, and the
+    /// emails queued or sent about it (kept two days after they finish).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notifications: Option<ExportedNotifications>,
+}
+
+#[derive(Serialize)]
+struct ExportedNotifications {
+    /// `None` when no email is (or is any longer) asked for.
+    subscription: Option<ExportedSubscription>,
+    emails: Vec<ExportedMail>,
+}
+
+#[derive(Serialize)]
+struct ExportedSubscription {
+    published_or_answered: bool,
+    new_replies: bool,
+    asked_at: String,
+    confirmed_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ExportedMail {
+    kind: &'static str,
+    state: String,
+    queued_at: String,
+    finished_at: Option<String>,
+}
+
+/// What `data` holds about comment `id`, if anything.
+fn notifications_of(data: &SubscriberData, id: i64) -> Option<ExportedNotifications> {
+    let subscription = data
+        .subscriptions
+        .iter()
+        .find(|s| s.comment_id == id)
+        .map(|s| ExportedSubscription {
+            published_or_answered: s.request.published,
+            new_replies: s.request.replies,
+            asked_at: rfc3339(s.created_at),
+            confirmed_at: s.confirmed_at.map(rfc3339),
+        });
+    let emails: Vec<ExportedMail> = data
+        .mails
+        .iter()
+        .filter(|m| m.comment_id == id)
+        .map(|m| ExportedMail {
+            kind: m.kind.as_str(),
+            state: m.state.clone(),
+            queued_at: rfc3339(m.created_at),
+            finished_at: m.finished_at.map(rfc3339),
+        })
+        .collect();
+    (subscription.is_some() || !emails.is_empty()).then_some(ExportedNotifications {
+        subscription,
+        emails,
+    })
 }
 
 #[cfg(test)]
@@ -167,7 +233,11 @@ struct ExportedEvent<'a> {
     at: String,
 }
 
-fn exported<'a>(c: &'a Comment, events: Option<&'a [Event]>) -> Exported<'a> {
+fn exported<'a>(
+    c: &'a Comment,
+    events: Option<&'a [Event]>,
+    notifications: Option<&SubscriberData>,
+) -> Exported<'a> {
     Exported {
         id: c.id,
         section: &c.section,
@@ -193,11 +263,20 @@ fn exported<'a>(c: &'a Comment, events: Option<&'a [Event]>) -> Exported<'a> {
                 })
                 .collect()
         }),
+        notifications: notifications.and_then(|data| notifications_of(data, c.id)),
     }
 }
 
-fn write_json(out: &mut impl Write, comments: &[Comment], events: &[Event]) -> anyhow::Result<()> {
-    let list: Vec<Exported<'_>> = comments.iter().map(|c| exported(c, Some(events))).collect();
+fn write_json(
+    out: &mut impl Write,
+    comments: &[Comment],
+    events: &[Event],
+    notifications: Option<&SubscriberData>,
+) -> anyhow::Result<()> {
+    let list: Vec<Exported<'_>> = comments
+        .iter()
+        .map(|c| exported(c, Some(events), notifications))
+        .collect();
     serde_json::to_writer_pretty(&mut *out, &list)?;
     writeln!(out)?;
     Ok(())
@@ -206,7 +285,7 @@ fn write_json(out: &mut impl Write, comments: &[Comment], events: &[Event]) -> a
 fn write_csv(out: &mut impl Write, comments: &[Comment]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     for comment in comments {
-        writer.serialize(exported(&spreadsheet_safe(comment), None))?;
+        writer.serialize(exported(&spreadsheet_safe(comment), None, None))?;
     }
     if comments.is_empty() {
         writer.write_record([

@@ -43,10 +43,12 @@ async fn copy(db: &DatabaseArgs, to: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("copying into {shown}"))?;
     println!(
-        "copied {} comment(s), {} audit event(s) and {} moderator(s) to {shown}",
+        "copied {} comment(s), {} audit event(s), {} moderator(s) and {} request(s) for email \
+         to {shown}",
         dump.comments.len(),
         dump.events.len(),
-        dump.moderators.len()
+        dump.moderators.len(),
+        dump.subscriptions.len()
     );
     Ok(())
 }

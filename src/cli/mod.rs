@@ -82,8 +82,9 @@ pub enum DbCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
-    /// Copy comments, the audit trail, moderators and secrets into a new, empty database
-    /// at URL: to move from SQLite to PostgreSQL (or back). Sessions are not copied.
+    /// Copy comments, the audit trail, moderators, secrets and readers' requests for email
+    /// (with their outbox) into a new, empty database at URL: to move from SQLite to
+    /// PostgreSQL (or back). Sessions are not copied.
     Copy {
         /// The destination: postgres://USER@HOST/DATABASE or sqlite://PATH.
         #[arg(long, value_name = "URL")]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use percent_encoding::percent_decode;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::store::NotifyRequest;
 use crate::text::{is_invisible, match_key};
 
 pub const COMMENT_MAX: usize = 5_000;
@@ -13,6 +14,9 @@ pub const EMAIL_MAX: usize = 254;
 pub const URL_MAX: usize = 200;
 /// The hidden field humans never see; bots that fill every field fill this one too.
 pub const HONEYPOT_FIELD: &str = "nickname";
+/// The optional boxes asking for email about the comment (value `1` when ticked).
+pub const NOTIFY_PUBLISHED_FIELD: &str = "notify_published";
+pub const NOTIFY_REPLIES_FIELD: &str = "notify_replies";
 
 /// A body that cannot be read as a form at all (400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +70,10 @@ pub struct FormValues {
     pub url: String,
     pub parent: String,
     pub honeypot: String,
+    /// "Email me when my comment is published or answered" was ticked.
+    pub notify_published: bool,
+    /// "Email me about new replies to it" was ticked.
+    pub notify_replies: bool,
 }
 
 impl FormValues {
@@ -78,8 +86,19 @@ impl FormValues {
             url: take("url"),
             parent: take("parent"),
             honeypot: take(HONEYPOT_FIELD),
+            notify_published: ticked(&take(NOTIFY_PUBLISHED_FIELD)),
+            notify_replies: ticked(&take(NOTIFY_REPLIES_FIELD)),
         }
     }
+}
+
+/// An optional box: absent (or empty, or `0`) is unticked. The form sends `1`; `on` is
+/// what a browser sends for a box without a value.
+fn ticked(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "on" | "true" | "yes"
+    )
 }
 
 /// A message for one field, shown next to it and in the error summary.
@@ -131,6 +150,8 @@ pub struct NewComment {
     pub parent: Option<i64>,
     /// The honeypot was filled: accept quietly, store as spam.
     pub honeypot_filled: bool,
+    /// The boxes asking for email about the comment; never required, never an error.
+    pub notify: NotifyRequest,
 }
 
 impl NewComment {
@@ -178,6 +199,10 @@ impl NewComment {
             body,
             parent,
             honeypot_filled: !values.honeypot.trim().is_empty(),
+            notify: NotifyRequest {
+                published: values.notify_published,
+                replies: values.notify_replies,
+            },
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Reader comments: parsing and validating the form, anti-spam rules, flood control,
-//! signed links to a reader's own pending comment, and the two workflows built on them:
-//! submitting a comment and moderating comments.
+//! signed links to a reader's own pending comment, and the workflows built on them:
+//! submitting a comment, moderating comments, and the links in readers' email.
 mod answers;
 mod flood;
 mod form;
@@ -10,6 +10,7 @@ mod publish;
 mod returning;
 mod spam;
 mod submit;
+mod subscriptions;
 
 pub use answers::answer_html;
 pub use flood::{ClientAddress, FloodControl, FloodVerdict};
@@ -23,3 +24,4 @@ pub use publish::{NoLiveSite, Publisher};
 pub use returning::{RETURNING_COOKIE, RETURNING_COOKIE_DAYS, verify_returning};
 pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};
 pub use submit::{CommentServices, Submission, Submitted};
+pub use subscriptions::{confirm_subscription, confirmable, subscription_for_link, unsubscribe};

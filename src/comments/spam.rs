@@ -157,6 +157,7 @@ mod tests {
             body: body.into(),
             parent: None,
             honeypot_filled: false,
+            notify: Default::default(),
         })
     }
 

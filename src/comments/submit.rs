@@ -9,7 +9,7 @@ use super::{FloodControl, FloodVerdict, NewComment, PreviewSigner, Publisher, Sp
 use crate::client_key::ClientKey;
 use crate::metrics;
 use crate::notify::{Notifier, Waiting};
-use crate::store::{InsertOutcome, Status, Store, StoreError, StoredComment};
+use crate::store::{InsertOutcome, NotifyRequest, Status, Store, StoreError, StoredComment};
 
 /// What the comment workflow needs besides the store; built once at start.
 pub struct CommentServices {
@@ -126,7 +126,11 @@ impl CommentServices {
                 .user_agent
                 .map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
             flag_reason: flag_reason.clone(),
+            notify: email_wanted(comment, status),
         };
+        // A confirmation to send, or a reply published at once that its parent's writer
+        // may hear of.
+        let stored_notify = stored.notify.any() || status == Status::Approved;
         let id = match store.insert(stored).await {
             Ok(InsertOutcome::Inserted(id)) => id,
             Ok(InsertOutcome::Duplicate) => return Ok(Submitted::Duplicate),
@@ -138,6 +142,9 @@ impl CommentServices {
             (Status::Pending, Some(_)) => "held",
             (status, _) => status.as_str(),
         });
+        if stored_notify {
+            self.notifier.reader_mail_queued();
+        }
         let preview_token = match status {
             Status::Approved => {
                 pages.section_changed(&submission.section).await;
@@ -177,6 +184,19 @@ impl CommentServices {
         store
             .is_confirmed_commenter(earlier, &submission.comment.email)
             .await
+    }
+}
+
+/// The email a comment's writer asked for, as far as it is given: none for spam (so that the
+/// form cannot be used to send email to strangers in bulk), and no "new replies" for a
+/// reply (threads are one level deep: nobody can reply to a reply).
+fn email_wanted(comment: &NewComment, status: Status) -> NotifyRequest {
+    if status == Status::Spam {
+        return NotifyRequest::default();
+    }
+    NotifyRequest {
+        published: comment.notify.published,
+        replies: comment.notify.replies && comment.parent.is_none(),
     }
 }
 

@@ -305,6 +305,7 @@ fn load_site(path: &Path, problems: &mut Problems) -> Option<(SiteInfo, usize)> 
             review_note: file.review_note,
             nav: file.nav,
             footer: Vec::new(),
+            reader_mail: false,
         },
         urgent_line,
     ))

@@ -82,6 +82,9 @@ pub struct SiteInfo {
     pub nav: Vec<NavLink>,
     /// The pages beyond the guide, in order, for every footer.
     pub footer: Vec<NavLink>,
+    /// Whether the comment form offers email about the comment: set by the server when it
+    /// can send email and knows its public address (never from `site.toml`).
+    pub reader_mail: bool,
 }
 
 impl SiteInfo {
@@ -308,6 +311,7 @@ mod tests {
                 })
                 .collect(),
             footer: Vec::new(),
+            reader_mail: false,
         }
     }
 

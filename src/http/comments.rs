@@ -126,7 +126,7 @@ pub async fn submit_comment(
         .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
     let mut values = FormValues::from_fields(fields);
     let reserved = ReservedNames::of_site(&site.guide.site.byline, &site.guide.site.title);
-    let comment = match NewComment::parse(&values, &reserved) {
+    let mut comment = match NewComment::parse(&values, &reserved) {
         Ok(comment) => comment,
         Err(errors) => {
             crate::metrics::comment_submitted("invalid");
@@ -159,6 +159,11 @@ pub async fn submit_comment(
         );
     }
 
+    // The boxes are on the form only when email can be sent; a request that sends them
+    // anyway asks for nothing.
+    if !site.guide.site.reader_mail {
+        comment.notify = Default::default();
+    }
     let submission = Submission {
         section: slug.clone(),
         section_title: section.title.clone(),

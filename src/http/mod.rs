@@ -1,9 +1,11 @@
-//! The public routes: pages, the comment form, search, health and static files. Each is a
-//! thin handler that takes what the domain decided and turns it into a response.
+//! The public routes: pages, the comment form, the links in readers' email, search, health
+//! and static files. Each is a thin handler that takes what the domain decided and turns it
+//! into a response.
 mod comments;
 mod health;
 mod memory;
 mod metrics;
+mod notify;
 mod pages;
 mod search;
 mod static_files;
@@ -35,6 +37,14 @@ pub fn cached_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/guide/{slug}/comments", post(comments::submit_comment))
+        .route(
+            paths::NOTIFY_CONFIRM,
+            get(notify::confirm_page).post(notify::confirm),
+        )
+        .route(
+            paths::NOTIFY_UNSUBSCRIBE,
+            get(notify::unsubscribe_page).post(notify::unsubscribe_now),
+        )
         .route(paths::SEARCH, get(search::search))
         .route("/healthz", get(health::healthz))
 }

@@ -34,6 +34,9 @@ pub const CONTENT_PROBLEMS: &str = "smp_content_problems";
 pub const DB_CONNECTIONS: &str = "smp_db_connections";
 /// Comments committed together by SQLite's writer (group commit).
 pub const WRITE_BATCH: &str = "smp_db_write_batch_size";
+/// Emails to readers about their comments, by kind (`confirm`, `published`, `answered`,
+/// `reply`) and outcome (`sent`, `retry`, `failed`, `dropped`, `cancelled`).
+pub const READER_EMAILS: &str = "smp_reader_emails_total";
 /// Always 1, with the version as a label.
 pub const BUILD_INFO: &str = "smp_build_info";
 
@@ -106,6 +109,13 @@ pub fn content_reload(live: bool, problems: usize) {
 pub fn write_batch(size: usize) {
     if enabled() {
         histogram!(WRITE_BATCH).record(size as f64);
+    }
+}
+
+/// Counts one email to a reader by its kind and what became of it.
+pub fn reader_email(kind: &'static str, outcome: &'static str) {
+    if enabled() {
+        counter!(READER_EMAILS, "kind" => kind, "outcome" => outcome).increment(1);
     }
 }
 

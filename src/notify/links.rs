@@ -103,12 +103,17 @@ impl EmailLinks {
 
 /// 64 random bits, hex: one per comment per email.
 pub fn new_nonce() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 8];
+    random_hex::<8>()
+}
+
+/// `N` random bytes from the operating system, hex.
+pub(super) fn random_hex<const N: usize>() -> anyhow::Result<String> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
     Ok(hex(&bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -1,8 +1,12 @@
-//! Email to moderators when comments are waiting: batched so that a burst of comments sends
-//! one message, or one digest a day. Each waiting comment comes with its excerpt and signed,
-//! single-use links to approve, spam or trash it (see [`links`]). Submissions only put a
-//! note on a channel: sending never delays or fails a reader's request.
+//! Email: to moderators when comments are waiting, batched so that a burst of comments sends
+//! one message, or one digest a day, each waiting comment with its excerpt and signed,
+//! single-use links to approve, spam or trash it (see [`links`]); and to readers who asked
+//! for it, about their own comments, from a durable outbox (see [`readers`], with the link
+//! tokens of [`tokens`]). Submissions only put a note on a channel or a row in the outbox:
+//! sending never delays or fails a reader's request.
 mod links;
+mod readers;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +17,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::mpsc;
 
 pub use links::{DEFAULT_LINK_DAYS, EMAIL_ACTIONS, EmailLink, EmailLinks, LinkProblem, new_nonce};
+pub use readers::{CONFIRM_DAYS, OUTBOX_KEEP_DAYS, SiteDirectory};
+pub use tokens::{is_token, new_token, token_hash};
 
 use crate::config::{NotifySettings, SmtpSecurity};
 use crate::store::{QueueFilter, Status, Store};
@@ -63,6 +69,8 @@ pub fn excerpt_of(text: &str, max: usize) -> String {
 pub struct Notifier {
     tx: Option<mpsc::Sender<Waiting>>,
     mailer: Option<Arc<Mailer>>,
+    /// Readers' email, when `reader_mails_per_day` is above 0.
+    readers: Option<Arc<readers::ReaderMailer>>,
 }
 
 /// Notes held while the mailer is busy; more than this in one burst are counted only.
@@ -77,23 +85,40 @@ impl Notifier {
         Self {
             tx: None,
             mailer: None,
+            readers: None,
         }
     }
 
-    /// Starts the mailer task. Settings are checked here, so mistakes show at start.
-    /// `links` signs the action links; `store` answers the daily digest.
+    /// Starts the mailer tasks. Settings are checked here, so mistakes show at start.
+    /// `links` signs the action links; `store` answers the daily digest and holds readers'
+    /// outbox; `site` gives readers' email the site's current address and titles.
     pub fn start(
         settings: NotifySettings,
         base_url: String,
         links: EmailLinks,
         store: Arc<dyn Store>,
+        site: Arc<dyn SiteDirectory>,
     ) -> anyhow::Result<Self> {
-        let mailer = Arc::new(Mailer::new(&settings, base_url, links, store)?);
+        let mailer = Arc::new(Mailer::new(&settings, base_url, links, store.clone())?);
+        let readers = (settings.reader_mails_per_day > 0).then(|| {
+            Arc::new(readers::ReaderMailer {
+                transport: mailer.transport.clone(),
+                from: mailer.from.clone(),
+                store,
+                site,
+                per_day: settings.reader_mails_per_day,
+                wake: Arc::new(tokio::sync::Notify::new()),
+            })
+        });
+        if let Some(readers) = &readers {
+            tokio::spawn(readers.clone().run());
+        }
         if settings.digest {
             tokio::spawn(mailer.clone().run_daily(settings.digest_hour));
             return Ok(Self {
                 tx: None,
                 mailer: Some(mailer),
+                readers,
             });
         }
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -105,7 +130,32 @@ impl Notifier {
         Ok(Self {
             tx: Some(tx),
             mailer: Some(mailer),
+            readers,
         })
+    }
+
+    /// Whether readers' email is on (SMTP is configured and its daily limit is above 0).
+    pub fn reader_mail(&self) -> bool {
+        self.readers.is_some()
+    }
+
+    /// Tells the readers' sender that the outbox has something new (it also looks every
+    /// second, for what other instances queue).
+    pub fn reader_mail_queued(&self) {
+        if let Some(readers) = &self.readers {
+            readers.wake.notify_one();
+        }
+    }
+
+    /// Sends every readers' email that is due, now (for an operator or a test). Returns how
+    /// many went.
+    pub async fn send_reader_mail(&self) -> anyhow::Result<usize> {
+        match &self.readers {
+            Some(readers) => readers.drain().await,
+            None => anyhow::bail!(
+                "readers' email is off: there is no [notify] table, or its reader_mails_per_day is 0"
+            ),
+        }
     }
 
     pub fn comment_waiting(&self, waiting: Waiting) {

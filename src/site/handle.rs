@@ -77,6 +77,21 @@ impl SiteHandle {
     }
 }
 
+/// Readers' email takes the site's address and titles as they are when it is written.
+impl crate::notify::SiteDirectory for SiteHandle {
+    fn base_url(&self) -> String {
+        self.current().guide.site.base_url.clone()
+    }
+
+    fn site_title(&self) -> String {
+        self.current().guide.site.title.clone()
+    }
+
+    fn section_title(&self, slug: &str) -> Option<String> {
+        self.current().guide.section(slug).map(|s| s.title.clone())
+    }
+}
+
 /// Why the site could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -100,6 +115,13 @@ pub async fn load_site(config: &Config, store: &dyn CommentStore) -> Result<Site
     .await
     .map_err(|e| LoadError::Other(e.into()))?;
     let (mut guide, assets) = loaded?;
+    // Readers may ask for email only when it can be sent, and its links can point at the
+    // site's public address (not the listen address, which may be loopback).
+    guide.site.reader_mail = config
+        .notify
+        .as_ref()
+        .is_some_and(|notify| notify.reader_mails_per_day > 0)
+        && (config.base_url.is_some() || !guide.site.base_url.is_empty());
     // The configured base URL wins over site.toml's; without either, the listen address.
     if let Some(base_url) = config.base_url.as_ref().or(config.listen_url.as_ref())
         && (config.base_url.is_some() || guide.site.base_url.is_empty())

@@ -20,9 +20,13 @@ use crate::store::{Comment, CommentStore};
 pub use comments::PublicComment;
 pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{
-    FeedXml, GuidePage, HomePage, NotFoundPage, SearchPage, SectionPage, SitemapXml, StandalonePage,
+    FeedXml, GuidePage, HomePage, NotFoundPage, NoticePage, SearchPage, SectionPage, SitemapXml,
+    StandalonePage,
 };
-pub use views::{Layout, PageMeta, PreviewBanner, ReplyTarget, SearchQuery, SectionExtras};
+pub use views::{
+    Layout, NoticeForm, PageMeta, PreviewBanner, ReaderNotice, ReplyTarget, SearchQuery,
+    SectionExtras,
+};
 
 /// A response body rendered ahead of time, in every encoding, each with a strong ETag.
 #[derive(Debug)]
@@ -311,6 +315,11 @@ impl Site {
         drop(pages);
         self.compress_in_background();
         Ok(())
+    }
+
+    /// Renders the page of a link in a reader's email.
+    pub fn render_notice(&self, notice: &ReaderNotice) -> askama::Result<String> {
+        NoticePage::new(&self.guide, &self.assets, notice).render()
     }
 
     /// Renders the search page for a query (search results differ per request).

@@ -397,6 +397,55 @@ impl<'a> NotFoundPage<'a> {
     }
 }
 
+/// A small page about a link in a reader's email (confirm, unsubscribe): what it does, and
+/// the button that does it, since a GET must change nothing (mail scanners fetch links).
+#[derive(Debug, Clone, Default)]
+pub struct ReaderNotice {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    /// The button, when there is something to do.
+    pub form: Option<NoticeForm>,
+    /// A link onwards (the comment, or its section): address and text.
+    pub link: Option<(String, String)>,
+}
+
+/// A button that POSTs to `action`.
+#[derive(Debug, Clone)]
+pub struct NoticeForm {
+    pub action: String,
+    pub button: String,
+    /// Sends `List-Unsubscribe=One-Click`, as mail programs do (RFC 8058).
+    pub one_click: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notify.html")]
+pub struct NoticePage<'a> {
+    pub layout: Layout<'a>,
+    pub notice: &'a ReaderNotice,
+}
+
+impl<'a> NoticePage<'a> {
+    pub fn new(guide: &'a Guide, assets: &'a Assets, notice: &'a ReaderNotice) -> Self {
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &notice.title,
+            "Email about your comment.",
+            "/notify",
+        );
+        meta.noindex = true;
+        meta.canonical = None;
+        Self {
+            layout: Layout {
+                site: &guide.site,
+                assets,
+                meta,
+            },
+            notice,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "sitemap.xml")]
 pub struct SitemapXml<'a> {

@@ -3,7 +3,9 @@
 use sqlx::AnyConnection;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::mail_queue;
 use super::rows::{self, COLUMNS};
+use super::subscriptions::NotifyRequest;
 use super::{SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
 
@@ -41,6 +43,9 @@ pub struct StoredComment {
     pub client_hash: String,
     pub user_agent: Option<String>,
     pub flag_reason: Option<String>,
+    /// The reader asked for email about it: stored with the comment, with the
+    /// confirmation email queued in the same transaction.
+    pub notify: NotifyRequest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +99,9 @@ pub(super) fn dedup_key(section: &str, email: &str, body: &str) -> String {
 
 /// Stores one comment on `connection`: a duplicate (the same email address, section and
 /// text as a reader's comment already stored) is reported, not an error, so that it does
-/// not abort the other comments of a batch.
+/// not abort the other comments of a batch. With the comment go its subscription and
+/// confirmation email, and, for a reply published at once, the email to the subscriber of
+/// replies to its parent; [`needs_transaction`] says when that is more than one statement.
 pub(super) async fn insert_comment(
     connection: &mut AnyConnection,
     c: &StoredComment,
@@ -118,9 +125,23 @@ pub(super) async fn insert_comment(
     .bind(&c.client_hash)
     .bind(&c.user_agent)
     .bind(&c.flag_reason)
-    .fetch_optional(connection)
+    .fetch_optional(&mut *connection)
     .await?;
-    Ok(id.map_or(InsertOutcome::Duplicate, InsertOutcome::Inserted))
+    let Some(id) = id else {
+        return Ok(InsertOutcome::Duplicate);
+    };
+    if c.notify.any() {
+        mail_queue::subscribe(connection, id, &c.email, c.notify, c.created_at).await?;
+    }
+    if c.status == Status::Approved && c.parent_id.is_some() {
+        mail_queue::queue_on_approval(connection, id, c.created_at, false).await?;
+    }
+    Ok(InsertOutcome::Inserted(id))
+}
+
+/// Whether [`insert_comment`] writes more than the comment itself.
+fn needs_transaction(c: &StoredComment) -> bool {
+    c.notify.any() || (c.status == Status::Approved && c.parent_id.is_some())
 }
 
 impl CommentStore for SqlStore {
@@ -128,6 +149,16 @@ impl CommentStore for SqlStore {
         Box::pin(async move {
             if let Some(writer) = &self.writer {
                 return writer.insert(comment).await;
+            }
+            if needs_transaction(&comment) {
+                let mut tx = self.begin_write("storing a comment").await?;
+                let outcome = insert_comment(&mut tx, &comment)
+                    .await
+                    .map_err(self.error("storing a comment"))?;
+                tx.commit()
+                    .await
+                    .map_err(self.error("committing a comment"))?;
+                return Ok(outcome);
             }
             // One statement, committed on its own: the unique index makes it race-free.
             let mut connection = self

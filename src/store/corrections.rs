@@ -103,6 +103,11 @@ impl CorrectionStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(self.error("undoing an action"))?;
+            if back == Status::Approved && now != Status::Approved {
+                super::mail_queue::queue_on_approval(&mut tx, id, at, false)
+                    .await
+                    .map_err(self.error("queueing readers' email"))?;
+            }
             let detail = format!("took back \"{action}\"");
             self.record_event(
                 &mut tx,

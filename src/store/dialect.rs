@@ -218,6 +218,8 @@ impl Dialect {
                  COALESCE((SELECT MAX(id) FROM comments), 0) + 1, false)",
                 "SELECT setval(pg_get_serial_sequence('moderators', 'id'), \
                  COALESCE((SELECT MAX(id) FROM moderators), 0) + 1, false)",
+                "SELECT setval(pg_get_serial_sequence('mail_outbox', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM mail_outbox), 0) + 1, false)",
             ],
         }
     }

@@ -1,6 +1,7 @@
 //! The database: comments, moderation and its audit trail, moderator accounts and
-//! sessions, shared secrets and page revisions, in SQLite (the default, one file) or
-//! PostgreSQL (several instances on one database).
+//! sessions, shared secrets and page revisions, readers' email subscriptions and their
+//! outbox, in SQLite (the default, one file) or PostgreSQL (several instances on one
+//! database).
 //!
 //! The SQL is written once. Both databases run the same statements through sqlx's `Any`
 //! driver, with `$n` placeholders (which sqlx's SQLite driver reads as `?n`); the few real
@@ -12,10 +13,12 @@ mod activity;
 mod comments;
 mod corrections;
 mod dialect;
+mod mail_queue;
 mod moderation;
 mod rows;
 mod sqlite_file;
 mod status;
+mod subscriptions;
 mod transfer;
 mod writer;
 
@@ -36,7 +39,11 @@ pub use moderation::{
 };
 pub use sqlite_file::{ServerLock, backup, database_path, restore};
 pub use status::{Action, InvalidTransition, Status};
-pub use transfer::{Dump, StoredModerator, TransferStore};
+pub use subscriptions::{
+    AboutComment, Claimed, ConfirmOutcome, MailKind, MailOutcome, NotifyRequest, OutboxMail,
+    QueuedMail, SubscriberData, Subscription, SubscriptionStore, TokenPurpose,
+};
+pub use transfer::{Dump, StoredMail, StoredModerator, StoredSubscription, TransferStore};
 
 /// A boxed future, so that the traits can be used as `Arc<dyn Store>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -53,11 +60,23 @@ pub enum StoreError {
 
 /// The whole storage, as one object.
 pub trait Store:
-    CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore
+    CommentStore
+    + ModerationStore
+    + CorrectionStore
+    + ActivityStore
+    + AccountStore
+    + TransferStore
+    + SubscriptionStore
 {
 }
 impl<
-    T: CommentStore + ModerationStore + CorrectionStore + ActivityStore + AccountStore + TransferStore,
+    T: CommentStore
+        + ModerationStore
+        + CorrectionStore
+        + ActivityStore
+        + AccountStore
+        + TransferStore
+        + SubscriptionStore,
 > Store for T
 {
 }

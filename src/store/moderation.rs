@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 
+use super::mail_queue;
 use super::rows::{self, COLUMNS, counts_in_order, distinct_sections, like_pattern};
 use super::{Action, Comment, InvalidTransition, SqlStore, Status, StoreError, StoreFuture};
 use crate::text;
@@ -274,6 +275,9 @@ impl ModerationStore for SqlStore {
                     },
                 )
                 .await?;
+                mail_queue::queue_on_approval(&mut tx, answer.parent_id, answer.created_at, true)
+                    .await
+                    .map_err(self.error("queueing readers' email"))?;
             }
             // Threads are one level deep: an answer to a reply joins the reply's thread.
             let thread = grandparent.unwrap_or(answer.parent_id);
@@ -292,6 +296,9 @@ impl ModerationStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(self.error("publishing an answer"))?;
+            mail_queue::queue_on_answer(&mut tx, answer.parent_id, id, thread, answer.created_at)
+                .await
+                .map_err(self.error("queueing readers' email"))?;
             let detail = format!("answer {id}");
             self.record_event(
                 &mut tx,
@@ -358,6 +365,9 @@ impl ModerationStore for SqlStore {
             .await
             .map_err(self.error("finding comments to erase"))?;
             let ids: Vec<i64> = found.iter().map(|(id, _, _)| *id).collect();
+            mail_queue::erase_address(&mut tx, &key)
+                .await
+                .map_err(self.error("erasing subscriptions"))?;
             self.delete_keeping_replies(&mut tx, &ids).await?;
             for (id, section, _) in &found {
                 self.record_event(
@@ -405,8 +415,13 @@ impl ModerationStore for SqlStore {
 /// Steps shared by the moderation transactions.
 impl SqlStore {
     /// Deletes comments; replies by other people under them become top-level comments.
+    /// Their subscriptions and link tokens go with them (by foreign key), and so do their
+    /// outbox entries.
     async fn delete_keeping_replies(&self, tx: &mut AnyConnection, ids: &[i64]) -> Result<()> {
         for id in ids {
+            mail_queue::forget_comment(&mut *tx, *id)
+                .await
+                .map_err(self.error("deleting a comment's emails"))?;
             sqlx::query("UPDATE comments SET parent_id = NULL WHERE parent_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -457,6 +472,11 @@ impl SqlStore {
                     .map_err(self.error("changing a comment's state"))?;
             }
             None => self.delete_keeping_replies(&mut *tx, &[id]).await?,
+        }
+        if to == Some(Status::Approved) && from != Status::Approved {
+            mail_queue::queue_on_approval(&mut *tx, id, at, false)
+                .await
+                .map_err(self.error("queueing readers' email"))?;
         }
         // A deletion has no state after it: say which bin it left.
         let deleted_from = to.is_none().then(|| format!("deleted from {from}"));

@@ -87,7 +87,7 @@ pub(super) fn stored_moderator(row: &AnyRow) -> Result<StoredModerator, sqlx::Er
 }
 
 /// A true/false column: PostgreSQL's `boolean`, SQLite's integer 0 or 1.
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<bool, _>(column)
         .or_else(|_| row.try_get::<i64, _>(column).map(|n| n != 0))
 }

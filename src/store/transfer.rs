@@ -15,11 +15,43 @@ pub struct StoredModerator {
     pub roles: String,
 }
 
+/// A reader's subscription as copied: every column, with the hashes of its link tokens
+/// (purpose, creation time), so that links in emails already sent keep working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSubscription {
+    pub comment_id: i64,
+    pub published: bool,
+    pub replies: bool,
+    pub created_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub published_sent: bool,
+    /// (hash, purpose, created_at), by hash.
+    pub tokens: Vec<(String, String, i64)>,
+}
+
+/// An outbox entry as copied: every column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMail {
+    pub id: i64,
+    pub comment_id: i64,
+    pub email_key: String,
+    pub kind: String,
+    pub about_id: Option<i64>,
+    pub state: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub claimed_until: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
 /// Everything that must survive a move to another database: comments with their ids (so
 /// that replies, the audit trail and readers' preview links still point at them), the
-/// whole audit trail (deletions included), moderator accounts, and the shared secrets (so
-/// that client hashes keep matching). Sessions, sign-in failures and page revisions are
-/// short-lived and are not carried over.
+/// whole audit trail (deletions included), moderator accounts, the shared secrets (so
+/// that client hashes keep matching), and readers' subscriptions with their outbox (so
+/// that confirmed readers keep hearing, queued email still goes, and the daily limit still
+/// counts). Sessions, sign-in failures and page revisions are short-lived and are not
+/// carried over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dump {
     /// Oldest first, so that a comment always comes after the one it replies to.
@@ -28,7 +60,15 @@ pub struct Dump {
     pub events: Vec<Event>,
     pub moderators: Vec<StoredModerator>,
     pub secrets: Vec<(String, Vec<u8>)>,
+    /// By comment.
+    pub subscriptions: Vec<StoredSubscription>,
+    /// By id.
+    pub outbox: Vec<StoredMail>,
 }
+
+/// The columns [`StoredMail`] holds, in its order.
+const OUTBOX_COLUMNS: &str = "id, comment_id, email_key, kind, about_id, state, created_at, \
+     attempts, next_attempt_at, claimed_until, finished_at";
 
 /// Copying a whole database to another one, of either backend (`smp-guide db copy`).
 pub trait TransferStore: Send + Sync {
@@ -80,11 +120,67 @@ impl TransferStore for SqlStore {
                     .iter()
                     .map(|r| Ok((r.try_get("name")?, r.try_get("value")?)))
                     .collect::<Result<_, sqlx::Error>>()?;
+                let tokens: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT comment_id, hash, purpose, created_at FROM subscription_tokens \
+                     ORDER BY hash",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                let subscriptions = sqlx::query(
+                    "SELECT comment_id, CASE WHEN published THEN 1 ELSE 0 END AS published, \
+                     CASE WHEN replies THEN 1 ELSE 0 END AS replies, created_at, confirmed_at, \
+                     CASE WHEN published_sent THEN 1 ELSE 0 END AS published_sent \
+                     FROM subscriptions ORDER BY comment_id",
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    let comment_id: i64 = r.try_get("comment_id")?;
+                    Ok(StoredSubscription {
+                        comment_id,
+                        published: rows::flag(r, "published")?,
+                        replies: rows::flag(r, "replies")?,
+                        created_at: r.try_get("created_at")?,
+                        confirmed_at: r.try_get("confirmed_at")?,
+                        published_sent: rows::flag(r, "published_sent")?,
+                        tokens: tokens
+                            .iter()
+                            .filter(|t| t.0 == comment_id)
+                            .map(|(_, hash, purpose, at)| (hash.clone(), purpose.clone(), *at))
+                            .collect(),
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+                let outbox = sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM mail_outbox ORDER BY id"
+                )))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(StoredMail {
+                        id: r.try_get("id")?,
+                        comment_id: r.try_get("comment_id")?,
+                        email_key: r.try_get("email_key")?,
+                        kind: r.try_get("kind")?,
+                        about_id: r.try_get("about_id")?,
+                        state: r.try_get("state")?,
+                        created_at: r.try_get("created_at")?,
+                        attempts: r.try_get("attempts")?,
+                        next_attempt_at: r.try_get("next_attempt_at")?,
+                        claimed_until: r.try_get("claimed_until")?,
+                        finished_at: r.try_get("finished_at")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
                 Ok::<_, sqlx::Error>(Dump {
                     comments,
                     events,
                     moderators,
                     secrets,
+                    subscriptions,
+                    outbox,
                 })
             }
             .await
@@ -179,6 +275,54 @@ impl TransferStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(self.error("copying the audit trail"))?;
+            }
+            for sub in &dump.subscriptions {
+                sqlx::query(
+                    "INSERT INTO subscriptions (comment_id, published, replies, created_at, \
+                     confirmed_at, published_sent) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(sub.comment_id)
+                .bind(sub.published)
+                .bind(sub.replies)
+                .bind(sub.created_at)
+                .bind(sub.confirmed_at)
+                .bind(sub.published_sent)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.error("copying a subscription"))?;
+                for (hash, purpose, at) in &sub.tokens {
+                    sqlx::query(
+                        "INSERT INTO subscription_tokens (hash, comment_id, purpose, created_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(hash)
+                    .bind(sub.comment_id)
+                    .bind(purpose)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.error("copying a link token"))?;
+                }
+            }
+            for m in &dump.outbox {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO mail_outbox ({OUTBOX_COLUMNS}) VALUES ({})",
+                    rows::placeholders(1, 11)
+                )))
+                .bind(m.id)
+                .bind(m.comment_id)
+                .bind(&m.email_key)
+                .bind(&m.kind)
+                .bind(m.about_id)
+                .bind(&m.state)
+                .bind(m.created_at)
+                .bind(m.attempts)
+                .bind(m.next_attempt_at)
+                .bind(m.claimed_until)
+                .bind(m.finished_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.error("copying the outbox"))?;
             }
             for renumber in self.dialect.after_copy() {
                 sqlx::query(*renumber)

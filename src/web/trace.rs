@@ -1,5 +1,6 @@
 //! One log line per request: method, path, route, status and latency. Query strings,
-//! headers, cookies and bodies are never logged, since they may carry personal data.
+//! headers, cookies and bodies are never logged, since they may carry personal data; nor
+//! are the tokens in the paths of readers' email links (see [`shown_path`]).
 //!
 //! This is a small hand-written tower layer rather than tower-http's `TraceLayer`: that
 //! layer opens a tracing span per request and enters and leaves it on every poll of the
@@ -77,7 +78,7 @@ impl Line {
         if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
             let (method, path, status) = (
                 self.method.as_str(),
-                self.uri.path(),
+                shown_path(self.uri.path()),
                 response.status().as_u16(),
             );
             let elapsed = self.started.elapsed();
@@ -96,6 +97,19 @@ impl Line {
     }
 }
 
+/// A path as logs may show it: the token of a reader's email link (`/notify/confirm/TOKEN`,
+/// `/notify/unsubscribe/TOKEN`) is replaced by `{token}`, since anyone holding it could
+/// act for that reader.
+pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path
+        .strip_prefix("/notify/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        Some((kind, _)) => format!("/notify/{kind}/{{token}}").into(),
+        None => path.into(),
+    }
+}
+
 /// Writes the access log line of one request (when `RUST_LOG` lets INFO through): for
 /// routed requests from the layer, and directly for requests answered before the router.
 pub fn log_request(method: &Method, path: &str, route: &str, status: StatusCode, started: Instant) {
@@ -109,7 +123,7 @@ pub fn log_request(method: &Method, path: &str, route: &str, status: StatusCode,
     if log {
         crate::telemetry::write_access(&crate::telemetry::Access {
             method: method.as_str(),
-            path,
+            path: &shown_path(path),
             route,
             status: status.as_u16(),
             latency_us: elapsed.as_micros() as u64,
@@ -155,8 +169,37 @@ pub async fn request_span(
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %shown_path(request.uri().path()),
         route,
     );
     next.run(request).instrument(span).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_path;
+
+    #[test]
+    fn tokens_of_readers_links_never_reach_the_log() {
+        let token = "ab".repeat(32);
+        let cases = [
+            (
+                format!("/notify/confirm/{token}"),
+                "/notify/confirm/{token}",
+            ),
+            (
+                format!("/notify/unsubscribe/{token}"),
+                "/notify/unsubscribe/{token}",
+            ),
+            (
+                format!("/notify/unsubscribe/{token}/x"),
+                "/notify/unsubscribe/{token}",
+            ),
+            ("/notify/".to_owned(), "/notify/"),
+            ("/guide/risks".to_owned(), "/guide/risks"),
+        ];
+        for (path, shown) in cases {
+            assert_eq!(shown_path(&path), shown, "{path}");
+        }
+    }
 }

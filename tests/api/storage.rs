@@ -8,6 +8,9 @@ use smp_guide::store::{
     NewAnswer, QueueFilter, Role, Status, Store, StoredComment, UndoOutcome, open_store,
 };
 use smp_guide::store::{Comment, Dump};
+use smp_guide::store::{
+    ConfirmOutcome, MailKind, MailOutcome, NotifyRequest, Subscription, TokenPurpose,
+};
 use tempfile::TempDir;
 
 use crate::postgres::fresh_database;
@@ -103,6 +106,14 @@ for_both_backends!(
     concurrent_submissions_are_each_stored_once,
     concurrent_actions_on_two_instances_are_all_seen_by_pollers,
     a_copy_carries_everything_into_an_empty_database_of_either_backend,
+    a_request_for_email_queues_one_confirmation_and_nothing_more_until_confirmed,
+    confirmed_subscribers_hear_of_publication_answers_and_replies_once_each,
+    the_daily_limit_counts_every_email_to_an_address,
+    claims_are_exclusive_across_instances_and_lapse_when_not_finished,
+    unsubscribing_ends_the_subscription_and_cancels_its_queued_email,
+    export_and_erasure_include_subscriptions_and_their_email,
+    unconfirmed_requests_expire_and_old_outbox_entries_are_pruned,
+    the_subscriptions_migration_is_applied_to_a_database_already_at_a_later_one,
 );
 
 fn comment(section: &str, author: &str, body: &str) -> StoredComment {
@@ -118,6 +129,7 @@ fn comment(section: &str, author: &str, body: &str) -> StoredComment {
         client_hash: "0123456789abcdef01234567".to_owned(),
         user_agent: Some("test agent".to_owned()),
         flag_reason: None,
+        notify: NotifyRequest::default(),
     }
 }
 
@@ -1181,9 +1193,24 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
     s.upsert_account("mia", "argon2-hash", Role::Moderator, 1)
         .await
         .unwrap();
+    // A reader's confirmed subscription, its link tokens and its outbox go along.
+    let asked = insert(&*s, asking("risks", "Eve", "Eve's question", BOTH)).await;
+    send_due(&*s).await;
+    confirm(&*s, asked, "eve").await;
+    s.add_tokens(asked, &[("eve-u".into(), TokenPurpose::Unsubscribe)], 7)
+        .await
+        .unwrap();
+    approve(&*s, asked).await;
     let salt = s.secret("client-hash-salt").await.unwrap();
     let dump = s.dump().await.unwrap();
-    assert_eq!(dump.comments.len(), 3);
+    assert_eq!(dump.comments.len(), 4);
+    assert_eq!(dump.subscriptions.len(), 1);
+    assert_eq!(dump.subscriptions[0].tokens.len(), 2);
+    assert_eq!(
+        dump.outbox.len(),
+        2,
+        "the sent confirmation and the queued \"published\""
+    );
     assert!(
         dump.events
             .iter()
@@ -1211,7 +1238,28 @@ async fn a_copy_carries_everything_into_an_empty_database_of_either_backend(s: S
         // A second copy into the now-used database is refused, and changes nothing.
         let refused = copy.load(&dump).await.unwrap_err().to_string();
         assert!(refused.contains("new, empty database"), "{refused}");
-        assert_eq!(copy.dump().await.unwrap().comments.len(), 4);
+        assert_eq!(copy.dump().await.unwrap().comments.len(), 5);
+        // The copy sends the queued email, and the old links still work there.
+        let claimed = copy.claim_mails(LATER, 10, 300, 5).await.unwrap();
+        assert_eq!(claimed.mails.len(), 1, "{claimed:?}");
+        assert_eq!(claimed.mails[0].kind, MailKind::Published);
+        assert!(
+            copy.subscription("eve-u", TokenPurpose::Unsubscribe)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // New outbox entries are numbered after the copied ones.
+        insert(&*copy, asking("faq", "Fay", "After the move", BOTH)).await;
+        let ids: Vec<i64> = copy
+            .subscriber_data("fay@example.com")
+            .await
+            .unwrap()
+            .mails
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert!(ids[0] > dump.outbox.iter().map(|m| m.id).max().unwrap());
     }
     assert_eq!(
         Dump::default(),
@@ -1278,4 +1326,533 @@ async fn an_older_sqlite_database_is_migrated_and_its_addresses_keyed() {
             .unwrap(),
         2
     );
+}
+
+/// Now, for claims: after every time the subscription tests use.
+const LATER: i64 = 2_000_000_000;
+
+/// A comment whose writer asked for email (both boxes unless told otherwise).
+fn asking(section: &str, author: &str, body: &str, notify: NotifyRequest) -> StoredComment {
+    StoredComment {
+        notify,
+        ..comment(section, author, body)
+    }
+}
+
+const BOTH: NotifyRequest = NotifyRequest {
+    published: true,
+    replies: true,
+};
+
+/// Claims whatever is due (limit 5 a day) and marks it all sent; returns (kind, comment,
+/// about) of each.
+async fn send_due(store: &dyn Store) -> Vec<(MailKind, i64, Option<i64>)> {
+    let claimed = store.claim_mails(LATER, 100, 300, 5).await.unwrap();
+    assert!(claimed.dropped.is_empty(), "{claimed:?}");
+    let mut sent = Vec::new();
+    for mail in claimed.mails {
+        sent.push((
+            mail.kind,
+            mail.subscription.comment_id,
+            mail.about.as_ref().map(|a| a.id),
+        ));
+        store
+            .finish_mail(mail.id, MailOutcome::Sent, LATER)
+            .await
+            .unwrap();
+    }
+    sent
+}
+
+/// Confirms comment `id`'s subscription through a confirmation token, as a reader would.
+async fn confirm(store: &dyn Store, id: i64, token: &str) -> ConfirmOutcome {
+    let hash = format!("confirm-{token}");
+    assert!(
+        store
+            .add_tokens(id, &[(hash.clone(), TokenPurpose::Confirm)], 10)
+            .await
+            .unwrap()
+    );
+    store.confirm(&hash, 20, 0).await.unwrap()
+}
+
+async fn a_request_for_email_queues_one_confirmation_and_nothing_more_until_confirmed(s: Subject) {
+    let id = insert(&*s, asking("risks", "Ana", "Does it hurt?", BOTH)).await;
+    let claimed = s.claim_mails(LATER, 10, 300, 5).await.unwrap();
+    assert_eq!(claimed.mails.len(), 1, "{claimed:?}");
+    let mail = &claimed.mails[0];
+    assert_eq!(mail.kind, MailKind::Confirm);
+    assert_eq!(mail.email, "ana@example.com");
+    assert_eq!(mail.attempts, 1);
+    assert_eq!(mail.comment_body, "Does it hurt?");
+    assert_eq!(
+        mail.subscription,
+        Subscription {
+            comment_id: id,
+            section: "risks".into(),
+            comment_status: Status::Pending,
+            request: BOTH,
+            created_at: 1_700_000_000,
+            confirmed_at: None,
+        }
+    );
+    s.finish_mail(mail.id, MailOutcome::Sent, LATER)
+        .await
+        .unwrap();
+    // A comment without the boxes ticked has no subscription and queues nothing.
+    insert(&*s, comment("risks", "Ben", "No email for me")).await;
+    // Approved, answered and replied to: still nothing, until confirmed.
+    approve(&*s, id).await;
+    let mut reply = comment("risks", "Cy", "It did not hurt me");
+    reply.parent_id = Some(id);
+    let reply = insert(&*s, reply).await;
+    approve(&*s, reply).await;
+    assert!(send_due(&*s).await.is_empty());
+    assert_eq!(s.next_mail_due().await.unwrap(), None);
+
+    // The tokens are looked up by hash, each for its own purpose only.
+    assert!(
+        s.add_tokens(
+            id,
+            &[
+                ("hash-c".to_owned(), TokenPurpose::Confirm),
+                ("hash-u".to_owned(), TokenPurpose::Unsubscribe)
+            ],
+            5
+        )
+        .await
+        .unwrap()
+    );
+    let found = s
+        .subscription("hash-c", TokenPurpose::Confirm)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.comment_id), Some(id));
+    assert_eq!(
+        s.subscription("hash-c", TokenPurpose::Unsubscribe)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        s.confirm("hash-u", 20, 0).await.unwrap(),
+        ConfirmOutcome::NotFound
+    ));
+    assert!(matches!(
+        s.confirm("no-such-hash", 20, 0).await.unwrap(),
+        ConfirmOutcome::NotFound
+    ));
+    let ConfirmOutcome::Confirmed(confirmed) = s.confirm("hash-c", 20, 0).await.unwrap() else {
+        panic!("confirmed");
+    };
+    assert_eq!(confirmed.confirmed_at, Some(20));
+    assert_eq!(confirmed.comment_status, Status::Approved);
+    assert!(matches!(
+        s.confirm("hash-c", 21, 0).await.unwrap(),
+        ConfirmOutcome::AlreadyConfirmed(_)
+    ));
+    // Already public when confirmed: no "published" email (the page says so).
+    assert!(send_due(&*s).await.is_empty());
+    // Tokens of a subscription that is gone are refused.
+    assert!(
+        !s.add_tokens(reply, &[("x".to_owned(), TokenPurpose::Unsubscribe)], 5)
+            .await
+            .unwrap()
+    );
+}
+
+async fn confirmed_subscribers_hear_of_publication_answers_and_replies_once_each(s: Subject) {
+    let ana = insert(&*s, asking("faq", "Ana", "Question", BOTH)).await;
+    let only_published = NotifyRequest {
+        published: true,
+        replies: false,
+    };
+    let ben = insert(&*s, asking("faq", "Ben", "Other question", only_published)).await;
+    assert_eq!(send_due(&*s).await.len(), 2, "two confirmations");
+    confirm(&*s, ana, "a").await;
+    confirm(&*s, ben, "b").await;
+
+    approve(&*s, ana).await;
+    assert_eq!(send_due(&*s).await, [(MailKind::Published, ana, None)]);
+    // Unapproved and approved again: published once only.
+    s.apply(ana, Action::Unapprove, "mod", 2).await.unwrap();
+    approve(&*s, ana).await;
+    assert!(send_due(&*s).await.is_empty());
+
+    // A reply by someone else: "reply" to Ana. Her own follow-up: nothing.
+    let mut reply = comment("faq", "Cy", "A reply");
+    reply.parent_id = Some(ana);
+    let reply = insert(&*s, reply).await;
+    let mut own = comment("faq", "Ana", "My own follow-up");
+    own.parent_id = Some(ana);
+    let own = insert(&*s, own).await;
+    approve(&*s, reply).await;
+    approve(&*s, own).await;
+    assert_eq!(send_due(&*s).await, [(MailKind::Reply, ana, Some(reply))]);
+    // Unapproved and approved again: the same reply is not told twice.
+    s.apply(reply, Action::Unapprove, "mod", 3).await.unwrap();
+    approve(&*s, reply).await;
+    assert!(send_due(&*s).await.is_empty());
+    // A reply published at once (a trusted returning commenter) is told too.
+    let mut trusted = comment("faq", "Dee", "Trusted reply");
+    trusted.parent_id = Some(ana);
+    trusted.status = Status::Approved;
+    let trusted = insert(&*s, trusted).await;
+    assert_eq!(send_due(&*s).await, [(MailKind::Reply, ana, Some(trusted))]);
+
+    // Ben's pending comment answered with approval: one "answered", no "published".
+    let answer = s
+        .answer(NewAnswer {
+            parent_id: ben,
+            body: "Our answer".into(),
+            author: "The SMP Guide team".into(),
+            moderator: "mia".into(),
+            created_at: 40,
+            approve_parent: true,
+        })
+        .await
+        .unwrap();
+    let AnswerOutcome::Published { id: answer, .. } = answer else {
+        panic!("published: {answer:?}");
+    };
+    assert_eq!(
+        send_due(&*s).await,
+        [(MailKind::Answered, ben, Some(answer))]
+    );
+    // An answer to Cy's reply in Ana's thread: "reply" to Ana (Cy asked for nothing).
+    let AnswerOutcome::Published { id: second, .. } = s
+        .answer(NewAnswer {
+            parent_id: reply,
+            body: "Answer to the reply".into(),
+            author: "The SMP Guide team".into(),
+            moderator: "mia".into(),
+            created_at: 41,
+            approve_parent: false,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("published");
+    };
+    let sent = send_due(&*s).await;
+    assert_eq!(sent, [(MailKind::Reply, ana, Some(second))]);
+    // Undoing an unapprove makes the comment public again without a second "published".
+    s.apply(ana, Action::Unapprove, "mia", 50).await.unwrap();
+    let undone = s.undo(ana, "unapprove", "mia", 51).await.unwrap();
+    assert!(matches!(undone, UndoOutcome::Done { .. }), "{undone:?}");
+    assert!(send_due(&*s).await.is_empty());
+    // A reply whose email is waiting when it is unapproved is not sent.
+    let mut late = comment("faq", "Eve", "Late reply");
+    late.parent_id = Some(ana);
+    let late = insert(&*s, late).await;
+    approve(&*s, late).await;
+    s.apply(late, Action::Unapprove, "mia", 60).await.unwrap();
+    let claimed = s.claim_mails(LATER, 10, 300, 5).await.unwrap();
+    assert!(claimed.mails.is_empty(), "{claimed:?}");
+    assert_eq!(claimed.cancelled.len(), 1);
+}
+
+async fn the_daily_limit_counts_every_email_to_an_address(s: Subject) {
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let id = insert(&*s, asking("risks", "Ana", &format!("Question {n}"), BOTH)).await;
+        ids.push(id);
+    }
+    insert(&*s, asking("risks", "Ben", "Ben's question", BOTH)).await;
+    // Two a day: Ana's third confirmation is dropped; Ben's is not affected.
+    let claimed = s.claim_mails(LATER, 10, 300, 2).await.unwrap();
+    let to: Vec<&str> = claimed.mails.iter().map(|m| m.email.as_str()).collect();
+    assert_eq!(
+        to,
+        ["ana@example.com", "ana@example.com", "ben@example.com"]
+    );
+    assert_eq!(claimed.dropped.len(), 1, "{claimed:?}");
+    assert_eq!(claimed.dropped[0].1, MailKind::Confirm);
+    for mail in &claimed.mails {
+        s.finish_mail(mail.id, MailOutcome::Sent, LATER)
+            .await
+            .unwrap();
+    }
+    // Sent email counts for a rolling day: a new one for Ana is dropped until a day has
+    // passed since the first two.
+    confirm(&*s, ids[0], "a0").await;
+    approve(&*s, ids[0]).await;
+    let claimed = s.claim_mails(LATER + 60, 10, 300, 2).await.unwrap();
+    assert!(claimed.mails.is_empty(), "{claimed:?}");
+    assert_eq!(claimed.dropped.len(), 1);
+    assert_eq!(claimed.dropped[0].1, MailKind::Published);
+    confirm(&*s, ids[1], "a1").await;
+    approve(&*s, ids[1]).await;
+    let day = 24 * 60 * 60;
+    let claimed = s.claim_mails(LATER + day + 1, 10, 300, 2).await.unwrap();
+    assert_eq!(claimed.mails.len(), 1, "{claimed:?}");
+    assert_eq!(claimed.mails[0].kind, MailKind::Published);
+}
+
+async fn claims_are_exclusive_across_instances_and_lapse_when_not_finished(s: Subject) {
+    for n in 0..10 {
+        insert(
+            &*s,
+            asking("risks", &format!("Reader {n}"), "Question", BOTH),
+        )
+        .await;
+    }
+    let other = s.another_instance().await;
+    let (first, second) = tokio::join!(
+        s.claim_mails(LATER, 6, 300, 5),
+        other.claim_mails(LATER, 6, 300, 5)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let mut ids: Vec<i64> = first
+        .mails
+        .iter()
+        .chain(&second.mails)
+        .map(|m| m.id)
+        .collect();
+    ids.sort_unstable();
+    let all = ids.len();
+    ids.dedup();
+    assert_eq!((all, ids.len()), (10, 10), "each email claimed once");
+    // Nothing is due while the claims hold; a claim that lapses (its instance stopped) is
+    // claimed again, and counts as another attempt.
+    assert!(
+        s.claim_mails(LATER + 299, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .is_empty()
+    );
+    let first_id = first.mails[0].id;
+    for mail in first.mails.iter().chain(&second.mails).skip(1) {
+        s.finish_mail(mail.id, MailOutcome::Sent, LATER)
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.next_mail_due().await.unwrap(), Some(LATER + 300));
+    let again = s.claim_mails(LATER + 300, 10, 300, 5).await.unwrap();
+    assert_eq!(again.mails.len(), 1);
+    assert_eq!((again.mails[0].id, again.mails[0].attempts), (first_id, 2));
+    // A retry waits until its time.
+    s.finish_mail(
+        first_id,
+        MailOutcome::Retry { at: LATER + 900 },
+        LATER + 301,
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.claim_mails(LATER + 899, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .is_empty()
+    );
+    assert_eq!(
+        s.claim_mails(LATER + 900, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .len(),
+        1
+    );
+}
+
+async fn unsubscribing_ends_the_subscription_and_cancels_its_queued_email(s: Subject) {
+    let id = insert(&*s, asking("risks", "Ana", "Question", BOTH)).await;
+    send_due(&*s).await;
+    confirm(&*s, id, "c").await;
+    s.add_tokens(id, &[("u".to_owned(), TokenPurpose::Unsubscribe)], 30)
+        .await
+        .unwrap();
+    approve(&*s, id).await;
+    // Unsubscribed while the "published" email waits: it is never sent.
+    let ended = s.unsubscribe("u", 40).await.unwrap().expect("ended");
+    assert_eq!(ended.comment_id, id);
+    assert_eq!(s.unsubscribe("u", 41).await.unwrap(), None, "once");
+    assert_eq!(
+        s.subscription("u", TokenPurpose::Unsubscribe)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        s.claim_mails(LATER, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .is_empty()
+    );
+    // Replies later: nothing either.
+    let mut reply = comment("risks", "Ben", "A reply");
+    reply.parent_id = Some(id);
+    let reply = insert(&*s, reply).await;
+    approve(&*s, reply).await;
+    assert!(send_due(&*s).await.is_empty());
+    // The email already sent still counts for the daily limit, and shows in an export.
+    let data = s.subscriber_data("ana@example.com").await.unwrap();
+    assert!(data.subscriptions.is_empty());
+    let states: Vec<(&str, MailKind)> = data
+        .mails
+        .iter()
+        .map(|m| (m.state.as_str(), m.kind))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("sent", MailKind::Confirm),
+            ("cancelled", MailKind::Published)
+        ]
+    );
+}
+
+async fn export_and_erasure_include_subscriptions_and_their_email(s: Subject) {
+    let ana = insert(&*s, asking("risks", "Ana", "Question", BOTH)).await;
+    let other = insert(&*s, asking("faq", "Ana", "Another", BOTH)).await;
+    let ben = insert(&*s, asking("risks", "Ben", "Ben's", BOTH)).await;
+    send_due(&*s).await;
+    confirm(&*s, ana, "a").await;
+    approve(&*s, ana).await;
+    let data = s.subscriber_data("ANA@example.com").await.unwrap();
+    assert_eq!(
+        data.subscriptions
+            .iter()
+            .map(|s| (s.comment_id, s.confirmed_at.is_some()))
+            .collect::<Vec<_>>(),
+        [(ana, true), (other, false)]
+    );
+    let mails: Vec<(i64, MailKind, &str)> = data
+        .mails
+        .iter()
+        .map(|m| (m.comment_id, m.kind, m.state.as_str()))
+        .collect();
+    assert_eq!(
+        mails,
+        [
+            (ana, MailKind::Confirm, "sent"),
+            (other, MailKind::Confirm, "sent"),
+            (ana, MailKind::Published, "queued"),
+        ]
+    );
+    assert_eq!(
+        s.subscriber_data("").await.unwrap(),
+        Default::default(),
+        "answers carry no address"
+    );
+
+    assert_eq!(
+        s.erase_email("ana@EXAMPLE.com", "cli", 50).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        s.subscriber_data("ana@example.com").await.unwrap(),
+        Default::default()
+    );
+    assert!(
+        s.claim_mails(LATER, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .is_empty()
+    );
+    assert_eq!(
+        s.subscription("confirm-a", TokenPurpose::Confirm)
+            .await
+            .unwrap(),
+        None
+    );
+    // Ben's are untouched; deleting his comment takes its subscription and email along.
+    assert_eq!(
+        s.subscriber_data("ben@example.com")
+            .await
+            .unwrap()
+            .mails
+            .len(),
+        1
+    );
+    s.apply(ben, Action::Trash, "mod", 60).await.unwrap();
+    s.apply(ben, Action::Delete, "mod", 61).await.unwrap();
+    assert_eq!(
+        s.subscriber_data("ben@example.com").await.unwrap(),
+        Default::default()
+    );
+}
+
+async fn unconfirmed_requests_expire_and_old_outbox_entries_are_pruned(s: Subject) {
+    let old = insert(&*s, asking("risks", "Ana", "Old question", BOTH)).await;
+    let mut fresh = asking("risks", "Ben", "New question", BOTH);
+    fresh.created_at = 1_800_000_000;
+    let fresh = insert(&*s, fresh).await;
+    send_due(&*s).await;
+    s.add_tokens(old, &[("old".to_owned(), TokenPurpose::Confirm)], 1)
+        .await
+        .unwrap();
+    // Too late to confirm: void.
+    assert_eq!(
+        s.confirm("old", 1_800_000_000, 1_750_000_000)
+            .await
+            .unwrap(),
+        ConfirmOutcome::Expired
+    );
+    let (subscriptions, mails) = s
+        .prune_subscriptions(1_750_000_000, LATER + 1)
+        .await
+        .unwrap();
+    assert_eq!((subscriptions, mails), (1, 2));
+    assert_eq!(
+        s.subscription("old", TokenPurpose::Confirm).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.subscriber_data("ben@example.com")
+            .await
+            .unwrap()
+            .subscriptions
+            .iter()
+            .map(|s| s.comment_id)
+            .collect::<Vec<_>>(),
+        [fresh]
+    );
+    // The comments themselves stay.
+    assert!(s.get(old).await.unwrap().is_some());
+}
+
+async fn the_subscriptions_migration_is_applied_to_a_database_already_at_a_later_one(s: Subject) {
+    // A database that had migration 6 before 5 existed: 5 is applied on the next start.
+    let id = insert(&*s, comment("risks", "Ana", "Kept")).await;
+    let statements = [
+        "DROP TABLE mail_outbox",
+        "DROP TABLE subscription_tokens",
+        "DROP TABLE subscriptions",
+        "DELETE FROM _sqlx_migrations WHERE version = 5",
+    ];
+    if s.url.starts_with("postgres") {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&s.url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+        }
+    } else {
+        use sqlx::Connection;
+        let mut connection = sqlx::SqliteConnection::connect(&s.url).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+        }
+    }
+    let reopened = s.another_instance().await;
+    let id2 = insert(
+        &*reopened,
+        asking("risks", "Ben", "After the migration", BOTH),
+    )
+    .await;
+    assert!(id2 > id);
+    assert_eq!(
+        reopened
+            .claim_mails(LATER, 10, 300, 5)
+            .await
+            .unwrap()
+            .mails
+            .len(),
+        1
+    );
+    assert!(reopened.get(id).await.unwrap().is_some());
 }

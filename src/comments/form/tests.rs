@@ -127,6 +127,28 @@ fn the_honeypot_is_noticed() {
 }
 
 #[test]
+fn the_email_boxes_are_optional_and_never_an_error() {
+    let cases = [
+        ("", (false, false)),
+        ("notify_published=1", (true, false)),
+        ("notify_replies=1", (false, true)),
+        ("notify_published=1&notify_replies=1", (true, true)),
+        ("notify_published=on&notify_replies=0", (true, false)),
+        ("notify_published=&notify_replies=maybe", (false, false)),
+    ];
+    for (extra, (published, replies)) in cases {
+        let body = format!("comment=Hi&author=Ann&email=a%40example.com&{extra}");
+        let values = FormValues::from_fields(decode_form(body.as_bytes()).unwrap());
+        let comment = NewComment::parse(&values, &ReservedNames::default()).unwrap();
+        assert_eq!(
+            comment.notify,
+            NotifyRequest { published, replies },
+            "{extra}"
+        );
+    }
+}
+
+#[test]
 fn decoding_is_strict_about_utf8() {
     let fields = decode_form(b"comment=caf%C3%A9+ok&author=A%26B&empty=&flag").unwrap();
     assert_eq!(fields["comment"], "café ok");
@@ -164,7 +186,7 @@ mod properties {
             url in "(https?://)?\\PC{0,30}",
             parent in "-?[0-9]{0,4}|x",
         ) {
-            let values = FormValues { comment, author, email, url, parent, honeypot: String::new() };
+            let values = FormValues { comment, author, email, url, parent, ..FormValues::default() };
             if let Ok(parsed) = NewComment::parse(&values, &ReservedNames::default()) {
                 let chars = |s: &str| s.chars().count();
                 prop_assert!((1..=COMMENT_MAX).contains(&chars(&parsed.body)));
