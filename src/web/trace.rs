@@ -1,6 +1,6 @@
 //! One log line per request: method, path, route, status and latency. Query strings,
 //! headers, cookies and bodies are never logged, since they may carry personal data; nor
-//! are the tokens in the paths of readers' email links (see [`shown_path`]).
+//! are the tokens in the paths of readers' and moderators' email links (see [`shown_path`]).
 //!
 //! This is a small hand-written tower layer rather than tower-http's `TraceLayer`: that
 //! layer opens a tracing span per request and enters and leaves it on every poll of the
@@ -98,16 +98,22 @@ impl Line {
 }
 
 /// A path as logs may show it: the token of a reader's email link (`/notify/confirm/TOKEN`,
-/// `/notify/unsubscribe/TOKEN`) is replaced by `{token}`, since anyone holding it could
-/// act for that reader.
+/// `/notify/unsubscribe/TOKEN`) or of a moderator's (`/admin/email/TOKEN`) is replaced by
+/// `{token}`, since anyone holding it could act for that reader, or lead a moderator to act.
 pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
-    match path
+    if let Some((kind, _)) = path
         .strip_prefix("/notify/")
         .and_then(|rest| rest.split_once('/'))
     {
-        Some((kind, _)) => format!("/notify/{kind}/{{token}}").into(),
-        None => path.into(),
+        return format!("/notify/{kind}/{{token}}").into();
     }
+    if path
+        .strip_prefix("/admin/email/")
+        .is_some_and(|token| !token.is_empty())
+    {
+        return "/admin/email/{token}".into();
+    }
+    path.into()
 }
 
 /// Writes the access log line of one request (when `RUST_LOG` lets INFO through): for
@@ -180,7 +186,7 @@ mod tests {
     use super::shown_path;
 
     #[test]
-    fn tokens_of_readers_links_never_reach_the_log() {
+    fn tokens_of_email_links_never_reach_the_log() {
         let token = "ab".repeat(32);
         let cases = [
             (
@@ -196,6 +202,9 @@ mod tests {
                 "/notify/unsubscribe/{token}",
             ),
             ("/notify/".to_owned(), "/notify/"),
+            (format!("/admin/email/{token}"), "/admin/email/{token}"),
+            ("/admin/email/".to_owned(), "/admin/email/"),
+            ("/admin/activity".to_owned(), "/admin/activity"),
             ("/guide/risks".to_owned(), "/guide/risks"),
         ];
         for (path, shown) in cases {
