@@ -8,6 +8,8 @@ pub const SEARCH: &str = "/search";
 pub const FEED: &str = "/feed.xml";
 pub const SITEMAP: &str = "/sitemap.xml";
 pub const ROBOTS: &str = "/robots.txt";
+/// Clears the "remember me" cookie (POST, from the comment form).
+pub const FORGET_ME: &str = "/comments/forget";
 
 /// Rendered ahead of time and served from memory.
 pub const RENDERED: [&str; 5] = [HOME, GUIDE, FEED, SITEMAP, ROBOTS];

@@ -4,6 +4,7 @@ mod comments;
 mod health;
 mod memory;
 mod pages;
+mod remember;
 mod search;
 mod static_files;
 
@@ -33,6 +34,7 @@ pub fn cached_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/guide/{slug}/comments", post(comments::submit_comment))
+        .route(paths::FORGET_ME, post(remember::forget))
         .route(paths::SEARCH, get(search::search))
         .route("/healthz", get(health::healthz))
 }

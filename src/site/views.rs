@@ -38,6 +38,8 @@ pub struct PageMeta {
     /// Set on an editor's preview: the bar above the page, and the script that reloads it
     /// after a save.
     pub preview: Option<PreviewBanner>,
+    /// A form came back with mistakes: the script that moves focus to its error summary.
+    pub focus_error: bool,
 }
 
 /// What an editor's preview shows above the page.
@@ -66,6 +68,7 @@ impl PageMeta {
             noindex: false,
             og_image: None,
             preview: None,
+            focus_error: false,
         }
     }
 
@@ -174,6 +177,11 @@ pub struct SectionExtras {
     pub preview_expired: bool,
     /// A moderator's preview of a draft section.
     pub draft_preview: bool,
+    /// The form is filled in from the reader's "remember me" cookie: offer to forget it.
+    pub remembered: bool,
+    /// `[comments] moderation_time`, for the notices a reader sees after posting; empty
+    /// means the default.
+    pub moderation_time: String,
 }
 
 #[derive(Template)]
@@ -231,17 +239,23 @@ impl<'a> SectionPage<'a> {
         threads: &'a [PublicComment],
         extras: &'a SectionExtras,
     ) -> Self {
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &section.title,
+            &section.description,
+            &section.path(),
+        )
+        .with_image(&guide.site, assets);
+        if extras.form.has_errors() {
+            // Read first by screen readers, and shown in the tab and the history.
+            meta.title = format!("Error: {}", meta.title);
+            meta.focus_error = true;
+        }
         Self {
             layout: Layout {
                 site: &guide.site,
                 assets,
-                meta: PageMeta::new(
-                    &guide.site,
-                    &section.title,
-                    &section.description,
-                    &section.path(),
-                )
-                .with_image(&guide.site, assets),
+                meta,
             },
             section,
             body: SectionBody::standalone(section),
@@ -254,6 +268,33 @@ impl<'a> SectionPage<'a> {
             comment_count: super::comments::count(threads),
             extras,
         }
+    }
+
+    /// How soon moderators usually read new comments ("within a day").
+    pub fn moderation_time(&self) -> &str {
+        match self.extras.moderation_time.as_str() {
+            "" => crate::config::DEFAULT_MODERATION_TIME,
+            configured => configured,
+        }
+    }
+
+    /// The reader's own pending comment, when it answers the comment `id`: shown in that
+    /// thread, where it will appear once approved.
+    pub fn pending_reply_to(&self, id: &i64) -> Option<&PublicComment> {
+        self.extras
+            .pending
+            .as_ref()
+            .filter(|pending| pending.parent == Some(*id))
+    }
+
+    /// The reader's own pending comment when no thread on the page takes it: a new comment,
+    /// or a reply whose parent is no longer shown.
+    pub fn pending_on_its_own(&self) -> Option<&PublicComment> {
+        self.extras.pending.as_ref().filter(|pending| {
+            pending
+                .parent
+                .is_none_or(|parent| !self.threads.iter().any(|c| c.id == parent))
+        })
     }
 
     /// `aria-describedby` for a field: its hint (if any) and its error (if any).

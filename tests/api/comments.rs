@@ -59,7 +59,7 @@ async fn each_invalid_field_is_explained_and_every_value_is_kept() {
     let response = app.post_comment("process", &fields).await;
     assert_eq!(response.status().as_u16(), 422);
     let html = response.text().await.unwrap();
-    assert!(html.contains("class=\"error-summary\" role=\"alert\""));
+    assert!(html.contains("class=\"error-summary\" id=\"error-summary\" role=\"alert\""));
     for field in ["author", "email", "url"] {
         assert!(
             html.contains(&format!("<a href=\"#field-{field}\">")),
@@ -664,3 +664,5 @@ async fn comments_that_describe_a_medical_problem_are_held_and_flagged_for_moder
     ));
     assert!(queue.contains("href=\"/guide/risks#urgent-advice\""));
 }
+
+mod readers;
