@@ -97,11 +97,16 @@ impl crate::server::FrontDesk for FromMemory {
 }
 
 const STATIC_ROUTE: &str = "/static/{*path}";
+/// Each section's comment feed (`/feed/comments/{slug}.xml`).
+pub const SECTION_FEED_ROUTE: &str = "/feed/comments/{file}";
 
 /// The route the router would have logged for a stored page's path.
 fn route_of(path: &str) -> &'static str {
     if path.starts_with("/guide/") {
         return "/guide/{slug}";
+    }
+    if path.starts_with("/feed/comments/") {
+        return SECTION_FEED_ROUTE;
     }
     // The pages beyond the guide (`/about`, ...) are served by the router's fallback,
     // which has no route of its own.

@@ -23,7 +23,8 @@ use crate::state::AppState;
 pub fn cached_routes() -> Router<AppState> {
     let mut router = Router::new()
         .route("/guide/{slug}", get(comments::show_section))
-        .route("/static/{*path}", get(static_files::serve_asset));
+        .route("/static/{*path}", get(static_files::serve_asset))
+        .route(memory::SECTION_FEED_ROUTE, get(pages::show_page));
     for path in paths::RENDERED {
         router = router.route(path, get(pages::show_page));
     }

@@ -40,6 +40,15 @@ pub struct PageMeta {
     pub preview: Option<PreviewBanner>,
     /// A form came back with mistakes: the script that moves focus to its error summary.
     pub focus_error: bool,
+    /// A section's own comment feed, offered beside the site's feeds.
+    pub comment_feed: Option<FeedLink>,
+}
+
+/// A feed a page offers with `<link rel="alternate">`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub href: String,
+    pub title: String,
 }
 
 /// What an editor's preview shows above the page.
@@ -69,6 +78,7 @@ impl PageMeta {
             og_image: None,
             preview: None,
             focus_error: false,
+            comment_feed: None,
         }
     }
 
@@ -211,7 +221,11 @@ impl<'a> SectionPage<'a> {
         let section = &guide.sections[index];
         let mut page = Self::build(guide, assets, section, threads, extras);
         page.layout.meta.og_type = "article";
-        page.layout.meta.json_ld = Some(json_ld::section(guide, section));
+        page.layout.meta.json_ld = Some(json_ld::section(guide, section, threads));
+        page.layout.meta.comment_feed = Some(FeedLink {
+            href: super::section_feed_path(&section.slug),
+            title: format!("{}: comments on {}", guide.site.title, section.title),
+        });
         page.position = index + 1;
         page.prev = index.checked_sub(1).map(|i| &guide.sections[i]);
         page.next = guide.sections.get(index + 1);

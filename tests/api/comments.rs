@@ -666,3 +666,5 @@ async fn comments_that_describe_a_medical_problem_are_held_and_flagged_for_moder
 }
 
 mod readers;
+
+mod feeds;

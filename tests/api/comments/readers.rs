@@ -95,8 +95,7 @@ async fn remember_me_sets_a_bounded_http_only_cookie_only_when_ticked_and_accept
     assert!(set_cookie.len() < 4096, "{}", set_cookie.len());
     let value = cookie_pair(&set_cookie);
     assert_eq!(
-        value,
-        "smp_remember=v1&n=Zo%C3%AB&e=zoe@example.com&u=https://zoe.example.com/",
+        value, "smp_remember=v1&n=Zo%C3%AB&e=zoe@example.com&u=https://zoe.example.com/",
         "only cookie-octets"
     );
 
@@ -196,7 +195,11 @@ async fn bad_remember_cookies_are_ignored_never_an_error() {
             .unwrap();
         let shown = String::from_utf8_lossy(value);
         assert_eq!(response.status().as_u16(), 200, "{shown}");
-        assert!(response.headers().get("etag").is_some(), "{shown}: {:?}", response.headers());
+        assert!(
+            response.headers().get("etag").is_some(),
+            "{shown}: {:?}",
+            response.headers()
+        );
         assert_eq!(
             response.headers()["etag"],
             cached_headers["etag"],
