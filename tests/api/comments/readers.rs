@@ -148,6 +148,19 @@ async fn remembered_details_fill_the_form_on_every_section_in_a_private_page() {
         assert!(html.contains("action=\"/comments/forget\""), "{path}");
     }
 
+    // What comes from the cookie is shown as text, like anything a reader typed.
+    let html = get_with_cookie(
+        &app,
+        "/guide/faq",
+        "smp_remember=v1&n=%22%3E%3Cb%3EPriya&e=priya%40example.com&u=",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("value=\"&#34;&#62;&#60;b&#62;Priya\""));
+    assert!(!html.contains("\"><b>Priya"));
+
     // Everyone else still gets the page from memory, unchanged, with nobody's details.
     for cookies in [None, Some("smp_returning=1.abc; theme=dark")] {
         let mut request = app.client.get(app.url("/guide/faq"));
