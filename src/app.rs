@@ -89,6 +89,8 @@ pub struct Application {
     config: Arc<Config>,
     state: AppState,
     watch: crate::reload::Watch,
+    /// Where `/metrics` is served, when `metrics_addr` is set.
+    metrics_listener: Option<tokio::net::TcpListener>,
     _server_lock: Option<store::ServerLock>,
 }
 
@@ -104,6 +106,16 @@ impl Application {
                 )
             })?;
         config.listen_url = Some(crate::config::listen_url(listeners.local_addr()?));
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                    format!("cannot serve metrics on {addr} (set it with --metrics-addr HOST:PORT)")
+                })?;
+                crate::metrics::install();
+                Some(listener)
+            }
+            None => None,
+        };
         // A running server holds this lock so that `db restore` cannot pull the file away.
         let server_lock = match store::database_path(&config.database) {
             Some(path) => {
@@ -185,6 +197,7 @@ impl Application {
             listeners,
             router: build_app(state.clone()),
             watch: crate::reload::Watch::start(&state),
+            metrics_listener,
             _server_lock: server_lock,
             config,
             state,
@@ -207,6 +220,13 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
     /// the configured grace period.
     pub async fn run_until_stopped(
@@ -216,6 +236,17 @@ impl Application {
         tracing::info!("listening on http://{}", self.local_addr());
         let background = tokio::spawn(crate::maintenance::run(self.state.clone()));
         let reloading = tokio::spawn(self.watch.run(self.state.clone()));
+        let metrics = self.metrics_listener.map(|listener| {
+            tracing::info!(
+                "metrics on http://{}/metrics",
+                listener
+                    .local_addr()
+                    .expect("a bound listener has an address")
+            );
+            let router = http::metrics_router(self.state.clone());
+            // Scrapes are short: this server simply stops with the process.
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let config = self.config.clone();
         // Editors' preview streams never end by themselves: end them when shutting down,
         // so that they do not hold the grace period.
@@ -240,6 +271,9 @@ impl Application {
         .await;
         background.abort();
         reloading.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         served?;
         tracing::info!("stopped");
         Ok(())

@@ -43,6 +43,9 @@ pub struct Config {
     pub accounts: AccountSettings,
     /// Email to moderators when comments wait; `None` sends nothing.
     pub notify: Option<NotifySettings>,
+    /// Where Prometheus metrics are served (`GET /metrics`), apart from the site; `None`
+    /// (the default) serves none.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// The `[accounts]` table: moderators' sign-ins and sessions.
@@ -260,6 +263,7 @@ impl Default for Config {
             comments: CommentSettings::default(),
             accounts: AccountSettings::default(),
             notify: None,
+            metrics_addr: None,
         }
     }
 }
@@ -278,6 +282,7 @@ pub struct ServeOverrides {
     pub database: Option<String>,
     pub base_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub metrics_addr: Option<String>,
 }
 
 /// The config file's shape. Unknown keys are refused so that typos do not pass silently.
@@ -303,6 +308,7 @@ struct ConfigFile {
     #[serde(default)]
     accounts: AccountSettings,
     notify: Option<NotifySettings>,
+    metrics_addr: Option<String>,
 }
 
 impl Config {
@@ -353,6 +359,13 @@ impl Config {
             comments,
             accounts: file.accounts,
             notify: file.notify,
+            metrics_addr: overrides
+                .metrics_addr
+                .or(file.metrics_addr)
+                .as_deref()
+                .map(parse_addr)
+                .transpose()
+                .context("metrics_addr")?,
         })
     }
 }

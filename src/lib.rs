@@ -17,6 +17,7 @@ pub mod content;
 pub mod encoded;
 pub mod http;
 pub mod maintenance;
+pub mod metrics;
 pub mod notify;
 pub mod paths;
 pub mod reload;

@@ -183,6 +183,10 @@ pub struct ServeArgs {
     /// it the files built into the program are served.
     #[arg(long = "static", env = "SMP_GUIDE_STATIC")]
     pub static_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics, apart from the site (off
+    /// unless given here or as metrics_addr in the config file).
+    #[arg(long, env = "SMP_GUIDE_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ pub fn serve(args: ServeArgs, log_format: Option<LogFormat>) -> ExitCode {
         database: args.database,
         base_url: args.base_url,
         log_format,
+        metrics_addr: args.metrics_addr,
     };
     let config = match Config::load(config_file.as_deref(), overrides) {
         Ok(config) => config,

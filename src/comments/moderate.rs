@@ -49,6 +49,7 @@ pub async fn moderate(
         } = &outcome
         {
             tracing::info!(comment_id = id, action = %action, moderator = %moderator, "moderated");
+            crate::metrics::moderation_action(action.as_str(), 1);
             if *public_change && !changed.contains(section) {
                 changed.push(section.clone());
             }
@@ -78,6 +79,7 @@ pub async fn answer(
     } = &outcome
     {
         tracing::info!(comment_id = parent, answer_id = id, approved_parent, moderator = %moderator, "answered");
+        crate::metrics::moderation_action("answer", 1);
         pages.section_changed(section).await;
     }
     Ok(outcome)
@@ -104,6 +106,7 @@ pub async fn undo(
         } = &outcome
         {
             tracing::info!(comment_id = id, action = %action, moderator = %moderator, "undone");
+            crate::metrics::moderation_action("undo", 1);
             if *public_change && !changed.contains(section) {
                 changed.push(section.clone());
             }
@@ -133,6 +136,7 @@ pub async fn edit(
     } = &outcome
     {
         tracing::info!(comment_id = id, moderator = %moderator, "edited");
+        crate::metrics::moderation_action("edit", 1);
         if *public_change {
             pages.section_changed(section).await;
         }
@@ -160,6 +164,7 @@ pub async fn use_email_link(
     }) = &outcome
     {
         tracing::info!(comment_id = id, action = %action, moderator = %moderator, "moderated from an email link");
+        crate::metrics::moderation_action(action.as_str(), 1);
         if *public_change {
             pages.section_changed(section).await;
         }
@@ -177,5 +182,6 @@ pub async fn erase(
 ) -> Result<u64, StoreError> {
     let erased = store.erase_email(email, actor, now).await?;
     tracing::info!(erased, actor = %actor, "comments erased on request");
+    crate::metrics::moderation_action("erase", erased);
     Ok(erased)
 }

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use super::returning::returning_token;
 use super::{FloodControl, FloodVerdict, NewComment, PreviewSigner, Publisher, SpamRules, Verdict};
 use crate::client_key::ClientKey;
+use crate::metrics;
 use crate::notify::{Notifier, Waiting};
 use crate::store::{InsertOutcome, Status, Store, StoreError, StoredComment};
 
@@ -69,6 +70,23 @@ impl CommentServices {
         pages: &dyn Publisher,
         submission: Submission,
     ) -> anyhow::Result<Submitted> {
+        let outcome = self.run(store, pages, submission).await;
+        // Stored comments are counted where their verdict is known (held or not).
+        match &outcome {
+            Ok(Submitted::Duplicate) => metrics::comment_submitted("duplicate"),
+            Ok(Submitted::TooFast { .. }) => metrics::comment_submitted("too_fast"),
+            Ok(Submitted::Unavailable) => metrics::comment_submitted("unavailable"),
+            Ok(Submitted::Stored { .. }) | Err(_) => {}
+        }
+        outcome
+    }
+
+    async fn run(
+        &self,
+        store: &dyn Store,
+        pages: &dyn Publisher,
+        submission: Submission,
+    ) -> anyhow::Result<Submitted> {
         if let FloodVerdict::TooMany(wait) =
             self.flood.check(super::ClientAddress(submission.client))
         {
@@ -116,6 +134,10 @@ impl CommentServices {
             Err(err) => return Err(anyhow::Error::new(err).context("storing a comment")),
         };
         tracing::info!(comment_id = id, section = %submission.section, status = %status, "comment stored");
+        metrics::comment_submitted(match (status, &flag_reason) {
+            (Status::Pending, Some(_)) => "held",
+            (status, _) => status.as_str(),
+        });
         let preview_token = match status {
             Status::Approved => {
                 pages.section_changed(&submission.section).await;

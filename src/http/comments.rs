@@ -132,7 +132,10 @@ pub async fn submit_comment(
     let Some(section) = site.guide.section(&slug) else {
         return Err(AppError::NotFound);
     };
-    crate::web::refuse_cross_site(&site.guide.site.base_url, &headers)?;
+    if let Err(refused) = crate::web::refuse_cross_site(&site.guide.site.base_url, &headers) {
+        crate::metrics::comment_submitted("cross_site");
+        return Err(refused);
+    }
     if !is_form_encoded(&headers) {
         return Err(AppError::BadRequest(
             "The comment form must be sent as application/x-www-form-urlencoded.".into(),
@@ -151,6 +154,7 @@ pub async fn submit_comment(
     let comment = match NewComment::parse(&values, &reserved) {
         Ok(comment) => comment,
         Err(errors) => {
+            crate::metrics::comment_submitted("invalid");
             return page.rerender(values, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
@@ -162,6 +166,7 @@ pub async fn submit_comment(
             message: "The comment you are replying to is not available. Your text is kept below: post it as a new comment.".into(),
         };
         values.parent.clear();
+        crate::metrics::comment_submitted("invalid");
         return page.rerender(values, vec![error], None, StatusCode::UNPROCESSABLE_ENTITY);
     }
 

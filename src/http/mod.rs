@@ -3,6 +3,7 @@
 mod comments;
 mod health;
 mod memory;
+mod metrics;
 mod pages;
 mod remember;
 mod search;
@@ -12,6 +13,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use memory::FromMemory;
+pub use metrics::metrics_router;
 pub use pages::not_found;
 
 use crate::paths;

@@ -56,6 +56,7 @@ impl SiteHandle {
         *self.current.write().expect("site lock") = site;
         self.problems.write().expect("problem lock").clear();
         self.reloads.send_modify(|r| r.live += 1);
+        crate::metrics::content_reload(true, 0);
     }
 
     /// Tells whoever follows reloads that the server is shutting down.
@@ -70,6 +71,7 @@ impl SiteHandle {
 
     /// Records a refused reload: readers keep the last good site.
     pub fn set_problems(&self, problems: Vec<Problem>) {
+        crate::metrics::content_reload(false, problems.len());
         *self.problems.write().expect("problem lock") = problems;
         self.reloads.send_modify(|r| r.refused += 1);
     }

@@ -67,6 +67,8 @@ pub trait CommentStore: Send + Sync {
     fn secret(&self, name: &'static str) -> StoreFuture<'_, Vec<u8>>;
     /// Answers when the database does.
     fn ping(&self) -> StoreFuture<'_, ()>;
+    /// The connection pool now: connections open, and of those idle (for metrics).
+    fn connections(&self) -> (u32, usize);
     /// The id of the newest page revision (0 when there is none).
     fn latest_revision(&self) -> StoreFuture<'_, i64>;
     /// The newest page revision, and the sections changed after `since`.
@@ -226,6 +228,10 @@ impl CommentStore for SqlStore {
                 .map_err(self.error("checking the database"))?;
             Ok(())
         })
+    }
+
+    fn connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
     }
 
     fn latest_revision(&self) -> StoreFuture<'_, i64> {

@@ -43,6 +43,7 @@ impl Writer {
 async fn run(pool: AnyPool, dialect: Dialect, mut rx: mpsc::Receiver<(StoredComment, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        crate::metrics::write_batch(batch.len());
         match write_batch(&pool, dialect, &batch).await {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {

@@ -80,7 +80,9 @@ impl Line {
                 self.uri.path(),
                 response.status().as_u16(),
             );
-            let latency_us = self.started.elapsed().as_micros() as u64;
+            let elapsed = self.started.elapsed();
+            crate::metrics::http_request(route, status, elapsed);
+            let latency_us = elapsed.as_micros() as u64;
             tracing::error!(method = %method, path = %path, route = %route, status, latency_us, cause = %cause, "request failed");
         } else {
             log_request(
@@ -97,13 +99,20 @@ impl Line {
 /// Writes the access log line of one request (when `RUST_LOG` lets INFO through): for
 /// routed requests from the layer, and directly for requests answered before the router.
 pub fn log_request(method: &Method, path: &str, route: &str, status: StatusCode, started: Instant) {
-    if tracing::enabled!(tracing::Level::INFO) {
+    // One clock read serves the metrics and the log line; none when neither wants it.
+    let log = tracing::enabled!(tracing::Level::INFO);
+    if !log && !crate::metrics::enabled() {
+        return;
+    }
+    let elapsed = started.elapsed();
+    crate::metrics::http_request(route, status.as_u16(), elapsed);
+    if log {
         crate::telemetry::write_access(&crate::telemetry::Access {
             method: method.as_str(),
             path,
             route,
             status: status.as_u16(),
-            latency_us: started.elapsed().as_micros() as u64,
+            latency_us: elapsed.as_micros() as u64,
         });
     }
 }

@@ -25,6 +25,8 @@ pub fn repo_path(relative: &str) -> PathBuf {
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when `metrics_addr` was set.
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
     pub state: AppState,
     /// The database URL the server uses.
@@ -94,6 +96,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
     prepare(&mut config);
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics = app.metrics_addr().map(|a| format!("http://{a}"));
     let state = app.state();
     let database = state.config.database.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
@@ -103,6 +106,7 @@ pub async fn spawn_app_with(prepare: impl FnOnce(&mut Config)) -> TestApp {
         .unwrap();
     TestApp {
         address,
+        metrics,
         client,
         state,
         database,

@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod limits;
+mod metrics;
 mod multi_instance;
 mod notify;
 mod pages;
