@@ -6,7 +6,8 @@
 #   - the 404 page and the signed-out sign-in page (HTML and axe);
 #   - pa11y (HTML_CodeSniffer, WCAG 2 AA) and webhint (web-recommended) on one page of
 #     every type: 0 errors (scripts/audit-extra/checks.mjs);
-#   - feedparser on the feed, extruct on the structured data and link-preview tags, and
+#   - feedparser on the feed and the comment feeds, extruct on the structured data (with
+#     its Comment items) and link-preview tags, and
 #     REDbot on the HTTP of pages, feeds and static files (scripts/audit-extra/checks.py).
 #   - the moderation pages behind sign-in, which shared/audit cannot reach: every admin page
 #     type at both widths, axe-core (every impact) and the Nu checker

@@ -197,7 +197,16 @@ pub struct CommentSettings {
     /// the database file (`data/smp-guide.db.key`), created on first start. PostgreSQL
     /// needs it set, to the same key on every instance.
     pub client_hash_key_file: Option<PathBuf>,
+    /// How soon moderators usually read a new comment, as the end of the sentence a
+    /// reader sees after posting: "A moderator usually reads new comments within a day".
+    pub moderation_time: String,
 }
+
+/// `[comments] moderation_time` when the config file names none.
+pub const DEFAULT_MODERATION_TIME: &str = "within a day";
+
+/// The longest `moderation_time` accepted: a few words, not a paragraph.
+pub const MODERATION_TIME_MAX: usize = 60;
 
 /// Signs of infection, allergy or injury that a worried reader may describe. Whole words
 /// (and their plurals); entries with a space or symbol match as phrases.
@@ -240,6 +249,7 @@ impl Default for CommentSettings {
                 .collect(),
             client_hash_days: 90,
             client_hash_key_file: None,
+            moderation_time: DEFAULT_MODERATION_TIME.to_owned(),
         }
     }
 }
@@ -327,6 +337,8 @@ impl Config {
         if let Some(url) = &base_url {
             validate_base_url(url)?;
         }
+        let mut comments = file.comments;
+        comments.moderation_time = parse_moderation_time(&comments.moderation_time)?;
         Ok(Self {
             addr,
             content_dir: overrides
@@ -354,7 +366,7 @@ impl Config {
             limits: file.limits,
             workers: file.workers.unwrap_or(defaults.workers),
             hsts_max_age_secs: file.hsts_max_age_secs.filter(|secs| *secs > 0),
-            comments: file.comments,
+            comments,
             accounts: file.accounts,
             notify: file.notify,
             metrics_addr: overrides
@@ -414,6 +426,22 @@ fn parse_addr(addr: &str) -> anyhow::Result<SocketAddr> {
     addr.parse().with_context(|| {
         format!("invalid listen address {addr:?}: expected HOST:PORT such as 127.0.0.1:3000")
     })
+}
+
+/// `[comments] moderation_time`, trimmed: a short phrase of plain text.
+fn parse_moderation_time(text: &str) -> anyhow::Result<String> {
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > MODERATION_TIME_MAX
+        || text.chars().any(char::is_control)
+    {
+        bail!(
+            "invalid [comments] moderation_time {text:?}: expected a short phrase of at most \
+             {MODERATION_TIME_MAX} characters that ends the sentence \"A moderator usually \
+             reads new comments ...\", such as \"within a day\""
+        );
+    }
+    Ok(text.to_owned())
 }
 
 /// Accepts only absolute http(s) URLs, because canonical links and feeds need them.
@@ -491,6 +519,33 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("(set it with --content DIR)"), "{err}");
+    }
+
+    #[test]
+    fn the_moderation_time_is_a_short_phrase() {
+        assert_eq!(Config::default().comments.moderation_time, "within a day");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smp.toml");
+        std::fs::write(
+            &path,
+            "[comments]\nmoderation_time = \" within a few hours \"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), ServeOverrides::default()).unwrap();
+        assert_eq!(config.comments.moderation_time, "within a few hours");
+        for bad in [
+            "\"\"",
+            "\"   \"",
+            &format!("{:?}", "x".repeat(61)),
+            "\"a\\nb\"",
+        ] {
+            std::fs::write(&path, format!("[comments]\nmoderation_time = {bad}\n")).unwrap();
+            let err = Config::load(Some(&path), ServeOverrides::default()).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("moderation_time"),
+                "{bad}: {err:#}"
+            );
+        }
     }
 
     #[test]

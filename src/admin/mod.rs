@@ -23,7 +23,7 @@ mod views;
 pub use views::timestamp;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::routing::{get, post};
 
 pub use auth::{Editor, Moderator};
@@ -69,20 +69,12 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::map_response(admin_policy))
 }
 
-/// The public policy plus the admin script from our own origin.
-static ADMIN_CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
-    HeaderValue::from_str(&format!(
-        "{}; script-src 'self'",
-        crate::web::CONTENT_SECURITY_POLICY
-    ))
-    .expect("the policy is a valid header value")
-});
-
 /// Sets the admin pages' Content-Security-Policy (the shared layer keeps a handler's own).
 async fn admin_policy(mut response: axum::response::Response) -> axum::response::Response {
-    response
-        .headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, ADMIN_CSP.clone());
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        crate::web::SCRIPT_POLICY.clone(),
+    );
     response
 }
 

@@ -74,6 +74,8 @@ pub struct FormValues {
     pub notify_published: bool,
     /// "Email me about new replies to it" was ticked.
     pub notify_replies: bool,
+    /// "Remember me on this device" is ticked (`remember=1`).
+    pub remember: bool,
 }
 
 impl FormValues {
@@ -88,6 +90,7 @@ impl FormValues {
             honeypot: take(HONEYPOT_FIELD),
             notify_published: ticked(&take(NOTIFY_PUBLISHED_FIELD)),
             notify_replies: ticked(&take(NOTIFY_REPLIES_FIELD)),
+            remember: take("remember") == "1",
         }
     }
 }
@@ -230,7 +233,12 @@ pub fn parse_comment_text(raw: &str) -> Result<String, String> {
 }
 
 /// Trims, normalises to NFC, refuses control characters, and counts characters.
-fn text_field(raw: &str, what: &str, max: usize, multiline: bool) -> Result<String, String> {
+pub(super) fn text_field(
+    raw: &str,
+    what: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, String> {
     let text: String = raw.trim().nfc().collect();
     let text = if multiline {
         text.replace("\r\n", "\n").replace('\r', "\n")
@@ -253,7 +261,17 @@ fn text_field(raw: &str, what: &str, max: usize, multiline: bool) -> Result<Stri
     Ok(text)
 }
 
-fn parse_email(raw: &str) -> Result<String, String> {
+/// How addresses are read: a domain name with at least one dot (`priya@example` is almost
+/// always a typo, and mail to it goes nowhere), no `[192.0.2.1]` literal, and no display
+/// name (`Priya <priya@example.com>`) around the address.
+const EMAIL_RULES: email_address::Options = email_address::Options {
+    minimum_sub_domains: 2,
+    allow_domain_literal: false,
+    allow_display_text: false,
+    allow_long_local_parts: false,
+};
+
+pub(super) fn parse_email(raw: &str) -> Result<String, String> {
     let email: String = raw.trim().nfc().collect();
     if email.is_empty() {
         return Err("Enter your email address. It will not be published.".into());
@@ -263,38 +281,73 @@ fn parse_email(raw: &str) -> Result<String, String> {
             "Enter an email address of {EMAIL_MAX} characters or fewer."
         ));
     }
-    if email.chars().any(char::is_control) || !email_address::EmailAddress::is_valid(&email) {
-        return Err("Enter an email address in the correct format, like name@example.com.".into());
+    if email.chars().any(char::is_control) {
+        return Err(EMAIL_FORMAT.into());
     }
-    Ok(email)
+    match email_address::EmailAddress::parse_with_options(&email, EMAIL_RULES) {
+        Ok(_) => Ok(email),
+        Err(email_address::Error::DomainTooFew) => Err(
+            "Enter your whole email address, with a dot in the part after the @, like \
+             name@example.com."
+                .into(),
+        ),
+        Err(_) => Err(EMAIL_FORMAT.into()),
+    }
 }
 
-fn parse_url(raw: &str) -> Result<String, String> {
+const EMAIL_FORMAT: &str = "Enter an email address in the correct format, like name@example.com.";
+
+/// A website as typed: `https://...` or `http://...`, or a bare address such as
+/// `priya.example.com`, read as `https://priya.example.com`. At most [`URL_MAX`]
+/// characters as typed; what is stored is the `url` crate's normal form, which must be an
+/// `http` or `https` URL with a host, and stays within [`URL_MAX`] plus the `https://`
+/// the server may have added.
+pub(super) fn parse_url(raw: &str) -> Result<String, String> {
     let text: String = raw.trim().nfc().collect();
     if text.is_empty() {
         return Ok(text);
     }
+    let too_long = || format!("Enter a website address of {URL_MAX} characters or fewer.");
     if text.chars().count() > URL_MAX {
-        return Err(format!(
-            "Enter a website address of {URL_MAX} characters or fewer."
-        ));
+        return Err(too_long());
     }
-    match url::Url::parse(&text) {
-        Ok(url)
-            if matches!(url.scheme(), "http" | "https")
-                && url.host_str().is_some_and(|h| !h.is_empty()) =>
-        {
-            if url.as_str().chars().count() > URL_MAX {
-                return Err(format!(
-                    "Enter a website address of {URL_MAX} characters or fewer."
-                ));
-            }
-            Ok(url.to_string())
+    let bare = || bare_website(&text).map(|url| (url, "https://".len()));
+    let (url, added) = match url::Url::parse(&text) {
+        // `example.com:8080/blog` parses with `example.com` as its scheme.
+        Ok(url) if url.scheme().contains('.') => bare().ok_or(URL_FORMAT)?,
+        Ok(url) => (url, 0),
+        Err(url::ParseError::RelativeUrlWithoutBase) => bare().ok_or(URL_FORMAT)?,
+        Err(_) => return Err(URL_FORMAT.into()),
+    };
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(URL_FORMAT.into());
+    }
+    // Normalising can lengthen an address (punycode, percent-encoding).
+    if url.as_str().chars().count() > URL_MAX + added {
+        return Err(too_long());
+    }
+    Ok(url.to_string())
+}
+
+const URL_FORMAT: &str =
+    "Enter a website address like example.com or https://example.com, or leave it empty.";
+
+/// `priya.example.com/blog` as `https://priya.example.com/blog`: only a host name with a
+/// dot (or an IP address), and no user name, so that a word or an email address typed into
+/// the field is not mistaken for a website.
+fn bare_website(text: &str) -> Option<url::Url> {
+    if text.starts_with('/') || text.contains(char::is_whitespace) {
+        return None;
+    }
+    let url = url::Url::parse(&format!("https://{text}")).ok()?;
+    let host_ok = match url.host()? {
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.');
+            name.contains('.') && !name.starts_with('.')
         }
-        _ => Err(
-            "Enter a website address starting with http:// or https://, or leave it empty.".into(),
-        ),
-    }
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => true,
+    };
+    (host_ok && url.username().is_empty() && url.password().is_none()).then_some(url)
 }
 
 /// The form as the template shows it: values, errors, and a message for the whole form.

@@ -7,6 +7,7 @@ mod form;
 mod moderate;
 mod preview;
 mod publish;
+mod remember;
 mod returning;
 mod spam;
 mod submit;
@@ -21,6 +22,7 @@ pub use form::{
 pub use moderate::{Moderated, answer, edit, erase, moderate, undo, use_email_link};
 pub use preview::PreviewSigner;
 pub use publish::{NoLiveSite, Publisher};
+pub use remember::{REMEMBER_COOKIE, REMEMBER_COOKIE_DAYS, Remembered};
 pub use returning::{RETURNING_COOKIE, RETURNING_COOKIE_DAYS, verify_returning};
 pub use spam::{MEDICAL_CONCERN, SpamRules, Verdict};
 pub use submit::{CommentServices, Submission, Submitted};

@@ -1,5 +1,6 @@
 //! `POST /guide/{slug}/comments` and the per-request variants of a section page (a reply
-//! target, or the reader's own pending comment behind a signed link).
+//! target, the reader's own pending comment behind a signed link, or a form filled in from
+//! the "remember me" cookie).
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
@@ -8,10 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::remember;
 use crate::clock::now;
 use crate::comments::{
     ClientAddress, CommentForm, FieldError, FormValues, NewComment, RETURNING_COOKIE,
-    RETURNING_COOKIE_DAYS, ReservedNames, Submission, Submitted, decode_form, verify_returning,
+    RETURNING_COOKIE_DAYS, Remembered, ReservedNames, Submission, Submitted, decode_form,
+    verify_returning,
 };
 use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
@@ -23,9 +26,13 @@ use crate::web::{AppError, HtmlPage, Result};
 pub struct SectionQuery {
     reply: Option<String>,
     pending: Option<String>,
+    /// Set on the page after posting with an email box ticked: the notice says a
+    /// confirmation email is on its way.
+    emailed: Option<String>,
 }
 
-/// `GET /guide/{slug}`: the cached page, unless the query asks for a reply form or a preview.
+/// `GET /guide/{slug}`: the cached page, unless the query asks for a reply form or a
+/// preview, or the reader's browser holds their remembered details.
 pub async fn show_section(State(state): State<AppState>, request: Request) -> Result<Response> {
     let (uri, headers) = (request.uri(), request.headers());
     // One snapshot for the whole request: a reload meanwhile cannot mix versions.
@@ -34,28 +41,46 @@ pub async fn show_section(State(state): State<AppState>, request: Request) -> Re
         return Err(AppError::NotFound);
     };
     // The common case, kept free of parsing and allocation: the cached page.
-    if uri.query().is_none() {
+    if uri.query().is_none() && !remember::may_carry_cookie(headers) {
         return Ok(cached_response(&page, headers));
     }
+    let remembered = remember::from_request(headers);
     let slug = uri.path().trim_start_matches("/guide/").to_owned();
     // A malformed query string is ignored: the reader still gets the page.
-    let query = Query::<SectionQuery>::try_from_uri(uri)
-        .map_or_else(|_| SectionQuery::default(), |Query(q)| q);
-    if query.reply.is_none() && query.pending.is_none() {
+    let query = uri.query().map_or_else(SectionQuery::default, |_| {
+        Query::<SectionQuery>::try_from_uri(uri)
+            .map_or_else(|_| SectionQuery::default(), |Query(q)| q)
+    });
+    if query.reply.is_none() && query.pending.is_none() && remembered.is_none() {
         return Ok(cached_response(&page, headers));
     }
-    let mut extras = SectionExtras::default();
+    let mut extras = base_extras(&state, remembered.is_some());
+    if let Some(details) = remembered {
+        remember::prefill(&mut extras, details);
+    }
     if let Some(target) = reply_target(&site, &slug, query.reply.as_deref()) {
         extras.form.values.parent = target.id.to_string();
         extras.reply_to = Some(target);
     }
     if let Some(token) = &query.pending {
         match own_pending_comment(&state, &slug, token).await? {
-            Some(comment) => extras.pending = Some(comment),
+            Some(comment) => {
+                extras.pending = Some(comment);
+                extras.emailed = query.emailed.is_some();
+            }
             None => extras.preview_expired = !is_already_public(&site, &slug, token),
         }
     }
     render(&site, &slug, &extras, StatusCode::OK)
+}
+
+/// What every section page rendered for one request starts from.
+fn base_extras(state: &AppState, remembered: bool) -> SectionExtras {
+    SectionExtras {
+        remembered,
+        moderation_time: state.config.comments.moderation_time.clone(),
+        ..SectionExtras::default()
+    }
 }
 
 /// The approved, top-level comment of this section that `reply` names, if any.
@@ -125,19 +150,18 @@ pub async fn submit_comment(
     let fields = decode_form(&body)
         .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
     let mut values = FormValues::from_fields(fields);
+    let had_cookie = remember::from_request(&headers).is_some();
+    let page = Resend {
+        site: &site,
+        slug: &slug,
+        extras: base_extras(&state, had_cookie),
+    };
     let reserved = ReservedNames::of_site(&site.guide.site.byline, &site.guide.site.title);
     let mut comment = match NewComment::parse(&values, &reserved) {
         Ok(comment) => comment,
         Err(errors) => {
             crate::metrics::comment_submitted("invalid");
-            return rerender(
-                &site,
-                &slug,
-                values,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            return page.rerender(values, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     if let Some(parent_id) = comment.parent
@@ -149,14 +173,7 @@ pub async fn submit_comment(
         };
         values.parent.clear();
         crate::metrics::comment_submitted("invalid");
-        return rerender(
-            &site,
-            &slug,
-            values,
-            vec![error],
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return page.rerender(values, vec![error], None, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     // The boxes are on the form only when email can be sent; a request that sends them
@@ -164,6 +181,8 @@ pub async fn submit_comment(
     if !site.guide.site.reader_mail {
         comment.notify = Default::default();
     }
+    let remembered = values.remember.then(|| Remembered::of(&comment));
+    let emailed = comment.notify.any();
     let submission = Submission {
         section: slug.clone(),
         section_title: section.title.clone(),
@@ -190,14 +209,25 @@ pub async fn submit_comment(
         } => {
             let location = match preview_token {
                 None => format!("/guide/{slug}#comment-{id}"),
+                Some(token) if emailed => {
+                    format!("/guide/{slug}?pending={token}&emailed=1#comment-{id}")
+                }
                 Some(token) => format!("/guide/{slug}?pending={token}#comment-{id}"),
             };
             let mut response = see_other(&location);
-            if let Some(token) = returning_token {
-                let secure = !site.guide.site.base_url.starts_with("http://");
-                if let Ok(value) = HeaderValue::from_str(&returning_cookie(&token, secure)) {
-                    response.headers_mut().append(header::SET_COOKIE, value);
-                }
+            let secure = remember::secure_site(&site.guide.site.base_url);
+            if let Some(token) = returning_token
+                && let Ok(value) = HeaderValue::from_str(&returning_cookie(&token, secure))
+            {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            // Ticked: remember (or renew) the details; unticked: forget them.
+            let remember_header = match &remembered {
+                Some(details) => remember::set_cookie(details, secure),
+                None => had_cookie.then(|| remember::clear_cookie(secure)),
+            };
+            if let Some(value) = remember_header {
+                response.headers_mut().append(header::SET_COOKIE, value);
             }
             Ok(response)
         }
@@ -205,9 +235,7 @@ pub async fn submit_comment(
             let message = format!(
                 "You are sending comments too quickly. Please wait {wait_secs} seconds, then post again: your text is kept below."
             );
-            let response = rerender(
-                &site,
-                &slug,
+            let response = page.rerender(
                 values,
                 Vec::new(),
                 Some(message),
@@ -218,9 +246,7 @@ pub async fn submit_comment(
         Submitted::Duplicate => {
             let message = "You have already posted this comment here, so it was not sent again. \
                            If it is waiting for moderation, it will appear once approved.";
-            rerender(
-                &site,
-                &slug,
+            page.rerender(
                 values,
                 Vec::new(),
                 Some(message.into()),
@@ -230,9 +256,7 @@ pub async fn submit_comment(
         Submitted::Unavailable => {
             let message = "Sorry, we could not save your comment just now. Your text is kept below: \
                            please try again in a few minutes.";
-            let response = rerender(
-                &site,
-                &slug,
+            let response = page.rerender(
                 values,
                 Vec::new(),
                 Some(message.into()),
@@ -294,34 +318,58 @@ fn is_form_encoded(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The section page again, with the reader's values and the messages.
-fn rerender(
-    site: &Site,
-    slug: &str,
-    values: FormValues,
-    errors: Vec<FieldError>,
-    general_error: Option<String>,
-    status: StatusCode,
-) -> Result<Response> {
-    let reply_to = reply_target(site, slug, Some(&values.parent));
-    let extras = SectionExtras {
-        form: CommentForm {
-            values,
-            errors,
-            general_error,
-        },
-        reply_to,
-        ..SectionExtras::default()
-    };
-    render(site, slug, &extras, status)
+/// A section page to send back to the reader who posted to it.
+struct Resend<'a> {
+    site: &'a Site,
+    slug: &'a str,
+    extras: SectionExtras,
 }
 
+impl Resend<'_> {
+    /// The section page again, with the reader's values and the messages.
+    fn rerender(
+        self,
+        values: FormValues,
+        errors: Vec<FieldError>,
+        general_error: Option<String>,
+        status: StatusCode,
+    ) -> Result<Response> {
+        let reply_to = reply_target(self.site, self.slug, Some(&values.parent));
+        let extras = SectionExtras {
+            form: CommentForm {
+                values,
+                errors,
+                general_error,
+            },
+            reply_to,
+            ..self.extras
+        };
+        render(self.site, self.slug, &extras, status)
+    }
+}
+
+/// A section page rendered for one request. It holds what that reader typed, their own
+/// pending comment or their remembered details, so no cache, shared or not, may keep it.
 fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -> Result<Response> {
     let html = site.render_section(slug, extras)?;
-    Ok(HtmlPage::new(status, html).into_response())
+    let mut response = HtmlPage::new(status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if extras.form.has_errors() {
+        // The script that moves focus to the error summary (static/focus-error.js).
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            crate::web::SCRIPT_POLICY.clone(),
+        );
+    }
+    Ok(response)
 }
 
-fn see_other(location: &str) -> Response {
+/// `303 See Other`, never cached.
+pub(super) fn see_other(location: &str) -> Response {
     let mut response = Redirect::to(location).into_response();
     response
         .headers_mut()

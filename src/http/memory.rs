@@ -1,7 +1,8 @@
 //! Pages and static files answered straight from memory, before the router: a request
 //! for a stored page costs a lookup, the encoding choice and the header block, and one
 //! access log line. Anything else (a query string, another method, a path with no stored
-//! page, a percent-encoded name) goes on to the router, which answers it as before.
+//! page, a percent-encoded name, a section page for a reader whose browser holds their
+//! remembered details) goes on to the router, which answers it as before.
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -42,6 +43,11 @@ impl FromMemory {
                 memory_response(&stored, &self.fixed, request.headers()),
             )
         } else {
+            // The form on a section page is filled in for a reader who asked to be
+            // remembered: rendered for them alone, by the router.
+            if path.starts_with("/guide/") && super::remember::may_carry_cookie(request.headers()) {
+                return None;
+            }
             let page = site.page(path)?;
             let response = memory_response(&Stored::page(&page), &self.fixed, request.headers());
             (route_of(path), response)
@@ -91,11 +97,16 @@ impl crate::server::FrontDesk for FromMemory {
 }
 
 const STATIC_ROUTE: &str = "/static/{*path}";
+/// Each section's comment feed (`/feed/comments/{slug}.xml`).
+pub const SECTION_FEED_ROUTE: &str = "/feed/comments/{file}";
 
 /// The route the router would have logged for a stored page's path.
 fn route_of(path: &str) -> &'static str {
     if path.starts_with("/guide/") {
         return "/guide/{slug}";
+    }
+    if path.starts_with("/feed/comments/") {
+        return SECTION_FEED_ROUTE;
     }
     // The pages beyond the guide (`/about`, ...) are served by the router's fallback,
     // which has no route of its own.

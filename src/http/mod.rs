@@ -7,6 +7,7 @@ mod memory;
 mod metrics;
 mod notify;
 mod pages;
+mod remember;
 mod search;
 mod static_files;
 
@@ -26,7 +27,8 @@ use crate::state::AppState;
 pub fn cached_routes() -> Router<AppState> {
     let mut router = Router::new()
         .route("/guide/{slug}", get(comments::show_section))
-        .route("/static/{*path}", get(static_files::serve_asset));
+        .route("/static/{*path}", get(static_files::serve_asset))
+        .route(memory::SECTION_FEED_ROUTE, get(pages::show_page));
     for path in paths::RENDERED {
         router = router.route(path, get(pages::show_page));
     }
@@ -45,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             paths::NOTIFY_UNSUBSCRIBE,
             get(notify::unsubscribe_page).post(notify::unsubscribe_now),
         )
+        .route(paths::FORGET_ME, post(remember::forget))
         .route(paths::SEARCH, get(search::search))
         .route("/healthz", get(health::healthz))
 }

@@ -1,4 +1,5 @@
-//! Pages rendered ahead of time: the home page, the one-page guide, feeds, the sitemap,
+//! Pages rendered ahead of time: the home page, the one-page guide, feeds (of the guide and
+//! of its comments), the sitemap,
 //! robots.txt and the pages beyond the guide (`/about`, ...).
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -7,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::state::AppState;
 use crate::web::{AppError, cached_response};
 
-/// `GET /`, `/guide`, `/guide/{slug}`, `/sitemap.xml`, `/feed.xml`, `/robots.txt`.
+/// `GET /`, `/guide`, `/sitemap.xml`, `/feed.xml`, `/feed/comments.xml`,
+/// `/feed/comments/{slug}.xml`, `/robots.txt`.
 ///
 /// Takes the whole request rather than `Uri` and `HeaderMap` extractors, which would copy
 /// the request's headers on every call.

@@ -8,6 +8,10 @@ use crate::store::{Comment, Status};
 #[derive(Debug, Clone)]
 pub struct PublicComment {
     pub id: i64,
+    /// The comment this one answers, for a reply.
+    pub parent: Option<i64>,
+    /// When it was posted, in seconds since 1970 (UTC): the order of feeds.
+    pub created_at: i64,
     pub author: String,
     pub url: Option<String>,
     /// The text split into paragraphs; escaped by the template.
@@ -31,6 +35,8 @@ impl PublicComment {
         let datetime = crate::clock::rfc3339(comment.created_at);
         Self {
             id: comment.id,
+            parent: comment.parent_id,
+            created_at: comment.created_at,
             author: comment.author.clone(),
             url: comment.url.clone(),
             paragraphs: paragraphs(&comment.body),

@@ -1,12 +1,14 @@
 //! schema.org JSON-LD for search engines: `MedicalWebPage` (with its sources as
-//! `citation`) and a `BreadcrumbList` on every section, `FAQPage` on the FAQ, and
-//! `WebSite` and `Organization` on the home page.
+//! `citation`, its approved comments as `Comment` items and their `commentCount`) and a
+//! `BreadcrumbList` on every section, `FAQPage` on the FAQ, and `WebSite` and
+//! `Organization` on the home page.
 use serde_json::{Value, json};
 
+use super::PublicComment;
 use crate::content::{Guide, Reviewer, Section, Source};
 
 /// The JSON-LD block for a section page, safe to place inside `<script>`.
-pub fn section(guide: &Guide, section: &Section) -> String {
+pub fn section(guide: &Guide, section: &Section, threads: &[PublicComment]) -> String {
     let base = &guide.site.base_url;
     let url = format!("{base}{}", section.path());
     let page = json!({
@@ -37,6 +39,11 @@ pub fn section(guide: &Guide, section: &Section) -> String {
             crumb(3, &section.title, &url),
         ],
     });
+    let mut page = page;
+    page["commentCount"] = json!(super::comments::count(threads));
+    if !threads.is_empty() {
+        page["comment"] = json!(threads.iter().map(|c| comment(c, &url)).collect::<Vec<_>>());
+    }
     let mut graph = vec![page, breadcrumb];
     if !section.faq.is_empty() {
         graph.push(json!({
@@ -117,6 +124,44 @@ fn citation(source: &Source) -> Value {
         work["publisher"] = json!({ "@type": "Organization", "name": publisher });
     }
     work
+}
+
+/// An approved comment, with its replies as its own `comment`s. Nothing private: the
+/// name, the website the author gave, when, and the text as shown.
+fn comment(comment: &PublicComment, page_url: &str) -> Value {
+    let url = format!("{page_url}#comment-{}", comment.id);
+    let mut author = if comment.editorial {
+        json!({ "@type": "Organization", "name": comment.author })
+    } else {
+        json!({ "@type": "Person", "name": comment.author })
+    };
+    if let Some(website) = &comment.url {
+        author["url"] = json!(website);
+    }
+    let text = comment
+        .paragraphs
+        .iter()
+        .map(|lines| lines.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let mut item = json!({
+        "@type": "Comment",
+        "@id": url,
+        "url": url,
+        "author": author,
+        "dateCreated": comment.datetime,
+        "text": text,
+    });
+    if !comment.replies.is_empty() {
+        item["comment"] = json!(
+            comment
+                .replies
+                .iter()
+                .map(|reply| self::comment(reply, page_url))
+                .collect::<Vec<_>>()
+        );
+    }
+    item
 }
 
 fn crumb(position: u32, name: &str, url: &str) -> Value {

@@ -1,5 +1,6 @@
 //! Every public page, rendered once when content loads and kept as bytes in memory.
 //! Requests for these pages do no templating at all; see `http::pages`.
+mod comment_feed;
 mod comments;
 mod handle;
 mod json_ld;
@@ -17,6 +18,8 @@ use crate::assets::Assets;
 use crate::content::{Guide, SearchResults};
 use crate::paths;
 use crate::store::{Comment, CommentStore};
+use comment_feed::CommentFeedXml;
+pub use comment_feed::{COMMENT_FEED_ENTRIES, section_feed_path};
 pub use comments::PublicComment;
 pub use handle::{LoadError, Reloads, SiteHandle, load_site};
 use views::{
@@ -47,6 +50,7 @@ impl RenderedPage {
 }
 
 pub const HTML: &str = "text/html; charset=utf-8";
+const ATOM: &str = "application/atom+xml";
 
 /// The loaded guide, its static files, and every public page already rendered.
 ///
@@ -109,7 +113,17 @@ impl Site {
                 site.render_section(&section.slug, &SectionExtras::default())?,
                 HTML,
             );
+            put(
+                section_feed_path(&section.slug),
+                site.render_section_feed(section)?,
+                ATOM,
+            );
         }
+        put(
+            paths::COMMENT_FEED.into(),
+            site.render_comment_feed()?,
+            ATOM,
+        );
         for page in &guide.pages {
             put(
                 page.path(),
@@ -124,11 +138,7 @@ impl Site {
             SitemapXml { guide }.render()?,
             "application/xml",
         );
-        put(
-            paths::FEED.into(),
-            FeedXml::new(guide).render()?,
-            "application/atom+xml",
-        );
+        put(paths::FEED.into(), FeedXml::new(guide).render()?, ATOM);
         put(
             paths::ROBOTS.into(),
             robots_txt(guide),
@@ -206,6 +216,31 @@ impl Site {
         HomePage::new(&self.guide, &self.assets, &counts)
             .render()
             .context("rendering the home page")
+    }
+
+    /// The newest approved comments of every section.
+    fn render_comment_feed(&self) -> anyhow::Result<String> {
+        let threads: Vec<_> = self
+            .guide
+            .sections
+            .iter()
+            .map(|section| (section, self.threads(&section.slug)))
+            .collect();
+        let borrowed: Vec<_> = threads
+            .iter()
+            .map(|(section, list)| (*section, list.as_slice()))
+            .collect();
+        CommentFeedXml::site(&self.guide, &borrowed)
+            .render()
+            .context("rendering the comment feed")
+    }
+
+    /// The newest approved comments of one section.
+    fn render_section_feed(&self, section: &crate::content::Section) -> anyhow::Result<String> {
+        let threads = self.threads(&section.slug);
+        CommentFeedXml::section(&self.guide, section, &threads)
+            .render()
+            .with_context(|| format!("rendering the comment feed of {}", section.slug))
     }
 
     /// Renders a section page: the cached version with default extras, or a per-request
@@ -306,12 +341,29 @@ impl Site {
             .insert(slug.to_owned(), Arc::new(list));
         let section = self.render_section(slug, &SectionExtras::default())?;
         let home = self.render_home()?;
+        // The comment feeds follow the page.
+        let section_feed = self
+            .guide
+            .section(slug)
+            .map(|section| self.render_section_feed(section))
+            .transpose()?;
+        let site_feed = self.render_comment_feed()?;
         let mut pages = self.pages.write().expect("page lock");
         pages.insert(
             format!("/guide/{slug}"),
             Arc::new(RenderedPage::new(section, HTML)),
         );
         pages.insert(paths::HOME.into(), Arc::new(RenderedPage::new(home, HTML)));
+        if let Some(feed) = section_feed {
+            pages.insert(
+                section_feed_path(slug),
+                Arc::new(RenderedPage::new(feed, ATOM)),
+            );
+        }
+        pages.insert(
+            paths::COMMENT_FEED.into(),
+            Arc::new(RenderedPage::new(site_feed, ATOM)),
+        );
         drop(pages);
         self.compress_in_background();
         Ok(())

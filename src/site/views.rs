@@ -38,6 +38,17 @@ pub struct PageMeta {
     /// Set on an editor's preview: the bar above the page, and the script that reloads it
     /// after a save.
     pub preview: Option<PreviewBanner>,
+    /// A form came back with mistakes: the script that moves focus to its error summary.
+    pub focus_error: bool,
+    /// A section's own comment feed, offered beside the site's feeds.
+    pub comment_feed: Option<FeedLink>,
+}
+
+/// A feed a page offers with `<link rel="alternate">`.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub href: String,
+    pub title: String,
 }
 
 /// What an editor's preview shows above the page.
@@ -66,6 +77,8 @@ impl PageMeta {
             noindex: false,
             og_image: None,
             preview: None,
+            focus_error: false,
+            comment_feed: None,
         }
     }
 
@@ -174,6 +187,14 @@ pub struct SectionExtras {
     pub preview_expired: bool,
     /// A moderator's preview of a draft section.
     pub draft_preview: bool,
+    /// The form is filled in from the reader's "remember me" cookie: offer to forget it.
+    pub remembered: bool,
+    /// The reader's pending comment asked for email: its notice says a confirmation email
+    /// is on its way.
+    pub emailed: bool,
+    /// `[comments] moderation_time`, for the notices a reader sees after posting; empty
+    /// means the default.
+    pub moderation_time: String,
 }
 
 #[derive(Template)]
@@ -203,7 +224,11 @@ impl<'a> SectionPage<'a> {
         let section = &guide.sections[index];
         let mut page = Self::build(guide, assets, section, threads, extras);
         page.layout.meta.og_type = "article";
-        page.layout.meta.json_ld = Some(json_ld::section(guide, section));
+        page.layout.meta.json_ld = Some(json_ld::section(guide, section, threads));
+        page.layout.meta.comment_feed = Some(FeedLink {
+            href: super::section_feed_path(&section.slug),
+            title: format!("{}: comments on {}", guide.site.title, section.title),
+        });
         page.position = index + 1;
         page.prev = index.checked_sub(1).map(|i| &guide.sections[i]);
         page.next = guide.sections.get(index + 1);
@@ -231,17 +256,23 @@ impl<'a> SectionPage<'a> {
         threads: &'a [PublicComment],
         extras: &'a SectionExtras,
     ) -> Self {
+        let mut meta = PageMeta::new(
+            &guide.site,
+            &section.title,
+            &section.description,
+            &section.path(),
+        )
+        .with_image(&guide.site, assets);
+        if extras.form.has_errors() {
+            // Read first by screen readers, and shown in the tab and the history.
+            meta.title = format!("Error: {}", meta.title);
+            meta.focus_error = true;
+        }
         Self {
             layout: Layout {
                 site: &guide.site,
                 assets,
-                meta: PageMeta::new(
-                    &guide.site,
-                    &section.title,
-                    &section.description,
-                    &section.path(),
-                )
-                .with_image(&guide.site, assets),
+                meta,
             },
             section,
             body: SectionBody::standalone(section),
@@ -254,6 +285,33 @@ impl<'a> SectionPage<'a> {
             comment_count: super::comments::count(threads),
             extras,
         }
+    }
+
+    /// How soon moderators usually read new comments ("within a day").
+    pub fn moderation_time(&self) -> &str {
+        match self.extras.moderation_time.as_str() {
+            "" => crate::config::DEFAULT_MODERATION_TIME,
+            configured => configured,
+        }
+    }
+
+    /// The reader's own pending comment, when it answers the comment `id`: shown in that
+    /// thread, where it will appear once approved.
+    pub fn pending_reply_to(&self, id: &i64) -> Option<&PublicComment> {
+        self.extras
+            .pending
+            .as_ref()
+            .filter(|pending| pending.parent == Some(*id))
+    }
+
+    /// The reader's own pending comment when no thread on the page takes it: a new comment,
+    /// or a reply whose parent is no longer shown.
+    pub fn pending_on_its_own(&self) -> Option<&PublicComment> {
+        self.extras.pending.as_ref().filter(|pending| {
+            pending
+                .parent
+                .is_none_or(|parent| !self.threads.iter().any(|c| c.id == parent))
+        })
     }
 
     /// `aria-describedby` for a field: its hint (if any) and its error (if any).

@@ -17,7 +17,7 @@ pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Resu
 pub use error_pages::render_error_pages;
 pub use html::{HtmlPage, render};
 pub use origin::{refuse_cross_site, require_same_origin};
-pub use security::{CONTENT_SECURITY_POLICY, FixedHeaders, SecurityHeadersLayer};
+pub use security::{CONTENT_SECURITY_POLICY, FixedHeaders, SCRIPT_POLICY, SecurityHeadersLayer};
 pub use trace::{AccessLogLayer, log_request, request_span};
 
 /// Largest request body accepted anywhere (comment forms are far smaller).

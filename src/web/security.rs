@@ -17,6 +17,14 @@ use tower::{Layer, Service};
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'";
 
+/// The public policy plus scripts from our own origin, for the pages that run one: the
+/// moderation pages, and a comment form sent back with mistakes (whose script moves focus
+/// to the error summary). Pages served from memory run no script and keep the policy above.
+pub static SCRIPT_POLICY: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&format!("{CONTENT_SECURITY_POLICY}; script-src 'self'"))
+        .expect("the policy is a valid header value")
+});
+
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 

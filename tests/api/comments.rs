@@ -25,6 +25,10 @@ async fn a_valid_comment_is_stored_pending_and_shown_only_to_its_author() {
     let own_view = follow(&app, response).await;
     assert!(own_view.contains("My first question"));
     assert!(own_view.contains("Your comment is awaiting moderation"));
+    assert!(
+        !own_view.contains("one email to check"),
+        "no email was asked for, so none is announced"
+    );
 
     let public = app.get_html("/guide/risks").await;
     assert!(
@@ -59,7 +63,7 @@ async fn each_invalid_field_is_explained_and_every_value_is_kept() {
     let response = app.post_comment("process", &fields).await;
     assert_eq!(response.status().as_u16(), 422);
     let html = response.text().await.unwrap();
-    assert!(html.contains("class=\"error-summary\" role=\"alert\""));
+    assert!(html.contains("class=\"error-summary\" id=\"error-summary\" role=\"alert\""));
     for field in ["author", "email", "url"] {
         assert!(
             html.contains(&format!("<a href=\"#field-{field}\">")),
@@ -664,3 +668,7 @@ async fn comments_that_describe_a_medical_problem_are_held_and_flagged_for_moder
     ));
     assert!(queue.contains("href=\"/guide/risks#urgent-advice\""));
 }
+
+mod readers;
+
+mod feeds;

@@ -580,9 +580,14 @@ async fn the_boxes_are_offered_only_when_readers_can_get_email() {
         );
         assert!(fieldset.contains(label));
     }
+    // The boxes come last before the button, with only "remember me" between.
     let after = page.split("</fieldset>").nth(1).unwrap();
+    let (between, _) = after.split_once("<button type=\"submit\"").unwrap();
     assert!(
-        after.trim_start().starts_with("<button type=\"submit\""),
+        between.trim_start().starts_with("<div class=\"field field-checkbox\">")
+            && between.contains("name=\"remember\"")
+            && !between.contains("<textarea")
+            && between.matches("<input").count() == 1,
         "{after}"
     );
     let id = app.approved_comment("risks", "A question", "Ann").await;
@@ -609,6 +614,14 @@ async fn readers_confirm_first_then_hear_of_approval_answers_and_replies_until_t
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let id = app.rows().await[0].id;
+    // The page after posting says that a confirmation email is on its way.
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("&emailed=1#comment-"), "{location}");
+    let after = app.get_html(&location).await;
+    assert!(
+        after.contains("We are also sending you one email to check that the address is yours"),
+        "{after}"
+    );
 
     // One confirmation email, with the one-click headers and a link to the comment.
     let confirmation = wait_for_mails(&messages, ann, 1).await.remove(0);

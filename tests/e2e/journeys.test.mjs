@@ -186,6 +186,9 @@ test('a reader fixes mistakes, posts, is moderated, then replies', async () => {
   assert.match(summary, /correct format/);
   assert.equal(await reader.$eval('#field-comment', (el) => el.value), words, 'the typed text is kept');
   assert.equal(await reader.$eval('#field-email', (el) => el.getAttribute('aria-invalid')), 'true');
+  // A screen reader hears "Error" first, and starts reading at the summary.
+  assert.match(await reader.title(), /^Error: /);
+  assert.equal(await reader.evaluate(() => document.activeElement.id), 'error-summary');
   await shot(reader, 'comment-errors-desktop');
   await reader.setViewport(PHONE);
   await shot(reader, 'comment-errors-phone');
@@ -222,6 +225,59 @@ test('a reader fixes mistakes, posts, is moderated, then replies', async () => {
   assert.match(await reader.$eval('.comment-pending', (el) => el.textContent), /Replying from the browser/);
   await moderator.close();
   await reader.close();
+});
+
+test('without JavaScript, a refused comment still opens at the error summary', async () => {
+  const page = await newPage();
+  await page.setJavaScriptEnabled(false);
+  await go(page, '/guide/process');
+  await fillComment(page, { comment: 'No script here.', author: 'No Script', email: 'no-script@example', url: '' });
+  await clickAndWait(page, '.comment-form button[type=submit]');
+  assert.match(await page.title(), /^Error: /);
+  assert.equal(await page.evaluate(() => location.hash), '#error-summary');
+  const top = await page.$eval('#error-summary', (el) => el.getBoundingClientRect().top);
+  assert.ok(top >= 0 && top < 200, `the summary is at the top of the window (${top} px)`);
+  assert.match(await page.$eval('#error-summary', (el) => el.textContent), /with a dot in the part after the @/);
+  // The next Tab goes to the summary's first link.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#field-email');
+  await page.close();
+});
+
+test('a reader asks to be remembered, finds the details filled in on the next section, then is forgotten', async () => {
+  const page = await newPage();
+  await go(page, '/guide/process');
+  assert.equal(await page.$eval('#field-remember', (el) => el.checked), false, 'unticked at first');
+  await fillComment(page, { comment: 'Remember me, browser test.', author: 'Remembered Reader', email: 'remembered@example.com', url: 'remembered.example.com' });
+  await page.click('#field-remember');
+  await clickAndWait(page, '.comment-form button[type=submit]');
+  const pending = await page.$eval('.comment-pending', (el) => el.textContent);
+  assert.match(pending, /usually reads new comments within a day/);
+
+  await go(page, '/guide/faq');
+  const filled = await page.evaluate(() => ({
+    author: document.querySelector('#field-author').value,
+    email: document.querySelector('#field-email').value,
+    url: document.querySelector('#field-url').value,
+    remember: document.querySelector('#field-remember').checked,
+    comment: document.querySelector('#field-comment').value,
+  }));
+  assert.deepEqual(filled, {
+    author: 'Remembered Reader', email: 'remembered@example.com', url: 'https://remembered.example.com/',
+    remember: true, comment: '',
+  });
+  await shot(page, 'comment-remembered-desktop');
+
+  await clickAndWait(page, 'form.forget-me button[type=submit]');
+  assert.equal(new URL(page.url()).pathname, '/guide/faq');
+  assert.equal(await page.$('form.forget-me'), null);
+  const emptied = await page.evaluate(() => [
+    document.querySelector('#field-author').value, document.querySelector('#field-email').value,
+    document.querySelector('#field-url').value, document.querySelector('#field-remember').checked]);
+  assert.deepEqual(emptied, ['', '', '', false]);
+  const cookies = await page.cookies();
+  assert.equal(cookies.find((c) => c.name === 'smp_remember'), undefined, 'the cookie is gone');
+  await page.close();
 });
 
 test('the same journeys work with the keyboard alone, with visible focus', async () => {

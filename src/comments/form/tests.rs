@@ -43,7 +43,30 @@ fn each_rule_accepts_and_refuses_at_its_boundary() {
         (values(ok, ok, email, "http://example.org"), vec![]),
         (values(ok, ok, email, "javascript:alert(1)"), vec!["url"]),
         (values(ok, ok, email, "ftp://example.org"), vec!["url"]),
-        (values(ok, ok, email, "example.org"), vec!["url"]),
+        (values(ok, ok, "priya@example", ""), vec!["email"]),
+        (values(ok, ok, "priya@example.", ""), vec!["email"]),
+        (values(ok, ok, "priya@[192.0.2.1]", ""), vec!["email"]),
+        (
+            values(ok, ok, "Priya <priya@example.com>", ""),
+            vec!["email"],
+        ),
+        (values(ok, ok, "priya@mail.example.co.uk", ""), vec![]),
+        (values(ok, ok, email, "example.org"), vec![]),
+        (values(ok, ok, email, "priya.example.com/blog?x=1"), vec![]),
+        (values(ok, ok, email, "example.org:8080/blog"), vec![]),
+        (values(ok, ok, email, "priya"), vec!["url"]),
+        (values(ok, ok, email, "priya@example.com"), vec!["url"]),
+        (values(ok, ok, email, "localhost:3000"), vec!["url"]),
+        (values(ok, ok, email, "/guide/risks"), vec!["url"]),
+        (values(ok, ok, email, "two words.com"), vec!["url"]),
+        (
+            values(ok, ok, email, &format!("example.org/{}", "a".repeat(188))),
+            vec![],
+        ),
+        (
+            values(ok, ok, email, &format!("example.org/{}", "a".repeat(189))),
+            vec!["url"],
+        ),
         (
             values(
                 ok,
@@ -84,6 +107,53 @@ fn text_is_trimmed_and_normalised_to_nfc() {
     assert_eq!(parsed.author, "Zoë");
     assert_eq!(parsed.email, "a@example.com");
     assert_eq!(parsed.url, None);
+}
+
+#[test]
+fn a_website_without_a_scheme_is_read_as_https() {
+    let url = |typed: &str| {
+        NewComment::parse(
+            &values("a", "b", "a@example.com", typed),
+            &ReservedNames::default(),
+        )
+        .unwrap()
+        .url
+    };
+    assert_eq!(
+        url("priya.example.com").as_deref(),
+        Some("https://priya.example.com/")
+    );
+    assert_eq!(
+        url(" Priya.Example.com/blog ").as_deref(),
+        Some("https://priya.example.com/blog")
+    );
+    assert_eq!(
+        url("http://priya.example.com").as_deref(),
+        Some("http://priya.example.com/"),
+        "a scheme the reader gave is kept"
+    );
+    // 200 characters as typed; the `https://` the server adds does not count.
+    let typed = format!("example.org/{}", "a".repeat(188));
+    assert_eq!(typed.chars().count(), URL_MAX);
+    assert_eq!(url(&typed).unwrap(), format!("https://{typed}"));
+}
+
+#[test]
+fn an_email_without_a_dot_in_its_domain_is_refused_clearly() {
+    let errors = NewComment::parse(
+        &values("a", "b", "priya@example", ""),
+        &ReservedNames::default(),
+    )
+    .unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "email");
+    assert!(
+        errors[0]
+            .message
+            .contains("with a dot in the part after the @"),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[test]
@@ -197,7 +267,8 @@ mod properties {
                 prop_assert_eq!(parsed.body.trim(), parsed.body.as_str());
                 if let Some(url) = &parsed.url {
                     prop_assert!(url.starts_with("http://") || url.starts_with("https://"));
-                    prop_assert!(chars(url) <= URL_MAX);
+                    prop_assert!(chars(url) <= URL_MAX + "https://".len());
+                    prop_assert!(url::Url::parse(url).is_ok());
                 }
             }
         }
