@@ -584,7 +584,9 @@ async fn the_boxes_are_offered_only_when_readers_can_get_email() {
     let after = page.split("</fieldset>").nth(1).unwrap();
     let (between, _) = after.split_once("<button type=\"submit\"").unwrap();
     assert!(
-        between.trim_start().starts_with("<div class=\"field field-checkbox\">")
+        between
+            .trim_start()
+            .starts_with("<div class=\"field field-checkbox\">")
             && between.contains("name=\"remember\"")
             && !between.contains("<textarea")
             && between.matches("<input").count() == 1,
