@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::remember;
@@ -20,7 +20,7 @@ use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
 use crate::store::Status;
 use crate::web::cached_response;
-use crate::web::{AppError, HtmlPage, Result};
+use crate::web::{AppError, HtmlPage, Result, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SectionQuery {
@@ -366,13 +366,4 @@ fn render(site: &Site, slug: &str, extras: &SectionExtras, status: StatusCode) -
         );
     }
     Ok(response)
-}
-
-/// `303 See Other`, never cached.
-pub(super) fn see_other(location: &str) -> Response {
-    let mut response = Redirect::to(location).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

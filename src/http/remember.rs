@@ -9,7 +9,7 @@ use axum::response::Response;
 use crate::comments::{REMEMBER_COOKIE, REMEMBER_COOKIE_DAYS, Remembered, decode_form};
 use crate::site::SectionExtras;
 use crate::state::AppState;
-use crate::web::{AppError, Result};
+use crate::web::{AppError, Result, see_other};
 
 /// Whether a request may carry the cookie: a byte search, so that the pages served from
 /// memory stay free of parsing for everyone else.
@@ -105,7 +105,7 @@ pub async fn forget(
         .get("section")
         .and_then(|slug| site.guide.section(slug))
         .map_or_else(|| "/".to_owned(), |s| format!("{}#respond", s.path()));
-    let mut response = super::comments::see_other(&location);
+    let mut response = see_other(&location);
     response.headers_mut().append(
         header::SET_COOKIE,
         clear_cookie(secure_site(&site.guide.site.base_url)),

@@ -1,8 +1,9 @@
 //! The one way a page rendered per request becomes a response: its status, `text/html`,
 //! and `Cache-Control: no-store` (such pages carry form values, a session or a query, and
-//! must not be kept); a template that fails to render becomes the 500 page.
+//! must not be kept); a template that fails to render becomes the 500 page. And the
+//! redirect after a public form is posted, never cached either.
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::AppError;
 
@@ -40,4 +41,13 @@ pub fn render(template: &impl askama::Template, what: &str) -> Result<String, Ap
     template
         .render()
         .map_err(|err| AppError::Internal(anyhow::anyhow!("rendering {what}: {err}")))
+}
+
+/// `303 See Other`, never cached.
+pub fn see_other(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

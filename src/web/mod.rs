@@ -15,7 +15,7 @@ pub use cached::{
 };
 pub use error::{AppError, ErrorPage, InternalCause, RETRY_UNAVAILABLE_SECS, Result, message_page};
 pub use error_pages::render_error_pages;
-pub use html::{HtmlPage, render};
+pub use html::{HtmlPage, render, see_other};
 pub use origin::{refuse_cross_site, require_same_origin};
 pub use security::{CONTENT_SECURITY_POLICY, FixedHeaders, SCRIPT_POLICY, SecurityHeadersLayer};
 pub use trace::{AccessLogLayer, log_request, request_span};
