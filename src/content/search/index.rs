@@ -32,15 +32,77 @@ pub struct Passage {
     /// Headings and callout titles: they weigh more.
     pub titles: Vec<Block>,
     pub blocks: Vec<Block>,
+    /// Each term of the passage once, by term id, so that scoring a passage looks up the
+    /// query's few terms instead of reading every word (filled in by [`Passage::count_terms`]).
+    counts: Vec<TermCount>,
+    /// Words in all blocks.
+    len: usize,
+}
+
+/// How often one term occurs in a passage's titles and in its other blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermCount {
+    pub term: u32,
+    pub in_titles: u32,
+    pub in_blocks: u32,
 }
 
 impl Passage {
+    fn new(
+        anchor: Option<String>,
+        heading: Option<String>,
+        titles: Vec<Block>,
+        blocks: Vec<Block>,
+    ) -> Self {
+        Self {
+            anchor,
+            heading,
+            titles,
+            blocks,
+            counts: Vec::new(),
+            len: 0,
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.titles
+        self.len
+    }
+
+    /// How often `term` occurs here, if at all.
+    pub fn count(&self, term: u32) -> Option<&TermCount> {
+        self.counts
+            .binary_search_by_key(&term, |c| c.term)
+            .ok()
+            .map(|i| &self.counts[i])
+    }
+
+    /// Counts the terms once the passage has all its blocks.
+    fn count_terms(&mut self) {
+        let mut counts: HashMap<u32, TermCount> = HashMap::new();
+        let blocks =
+            (self.titles.iter().map(|b| (true, b))).chain(self.blocks.iter().map(|b| (false, b)));
+        for (is_title, block) in blocks {
+            for &(term, _) in &block.words {
+                let count = counts.entry(term).or_insert(TermCount {
+                    term,
+                    in_titles: 0,
+                    in_blocks: 0,
+                });
+                if is_title {
+                    count.in_titles += 1;
+                } else {
+                    count.in_blocks += 1;
+                }
+            }
+        }
+        self.counts = counts.into_values().collect();
+        self.counts.sort_unstable_by_key(|c| c.term);
+        self.len = self
+            .titles
             .iter()
             .chain(&self.blocks)
             .map(|b| b.words.len())
-            .sum()
+            .sum();
     }
 }
 
@@ -208,12 +270,12 @@ impl Index {
                     path: section.path(),
                     anchor: Some(entry.id.clone()),
                     len,
-                    passages: vec![Passage {
-                        anchor: Some(entry.id.clone()),
-                        heading: None,
-                        titles: Vec::new(),
-                        blocks: vec![answer.clone()],
-                    }],
+                    passages: vec![Passage::new(
+                        Some(entry.id.clone()),
+                        None,
+                        Vec::new(),
+                        vec![answer.clone()],
+                    )],
                     summary: answer,
                 });
             }
@@ -248,6 +310,9 @@ impl Index {
             .filter(|(_, postings)| !postings.is_empty())
             .collect();
         index.terms = words.terms;
+        for passage in index.docs.iter_mut().flat_map(|d| &mut d.passages) {
+            passage.count_terms();
+        }
         index
     }
 
@@ -275,12 +340,12 @@ impl Index {
                         .find(|h| &h.id == id)
                         .map(|h| h.text.clone())
                 });
-                passages.push(Passage {
-                    anchor: block.anchor.clone(),
+                passages.push(Passage::new(
+                    block.anchor.clone(),
                     heading,
-                    titles: Vec::new(),
-                    blocks: Vec::new(),
-                });
+                    Vec::new(),
+                    Vec::new(),
+                ));
             }
             let passage = passages.last_mut().expect("pushed above");
             if block.heading {
@@ -295,12 +360,12 @@ impl Index {
             ("cons", &section.cons),
         ] {
             for item in items {
-                passages.push(Passage {
-                    anchor: Some(anchor.to_owned()),
-                    heading: Some(item.title.clone()),
-                    titles: vec![doc.add(HEADINGS, &item.title)],
-                    blocks: vec![doc.add(BODY, &item.text)],
-                });
+                passages.push(Passage::new(
+                    Some(anchor.to_owned()),
+                    Some(item.title.clone()),
+                    vec![doc.add(HEADINGS, &item.title)],
+                    vec![doc.add(BODY, &item.text)],
+                ));
             }
         }
         let summary = doc.add(BODY, &section.description);

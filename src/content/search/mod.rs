@@ -304,19 +304,17 @@ fn best_passage<'a>(passages: &'a [Passage], terms: &QueryTerms) -> Option<&'a P
         let mut tf = [0.0f32; MAX_TERMS];
         let mut weight = [0.0f32; MAX_TERMS];
         let mut in_heading = [false; MAX_TERMS];
-        let blocks = passage
-            .titles
-            .iter()
-            .map(|b| (true, b))
-            .chain(passage.blocks.iter().map(|b| (false, b)));
-        for (is_title, block) in blocks {
-            for (term, _) in &block.words {
-                if let Some((slot, w)) = terms.get(*term) {
-                    tf[slot] += if is_title { PASSAGE_HEADING_BOOST } else { 1.0 };
-                    weight[slot] = weight[slot].max(w);
-                    in_heading[slot] |= is_title;
-                }
+        for (i, &(term, slot, w)) in terms.list.iter().enumerate() {
+            // A term listed twice counts for its first slot only, as `QueryTerms::get` does.
+            if terms.list[..i].iter().any(|t| t.0 == term) {
+                continue;
             }
+            let Some(count) = passage.count(term) else {
+                continue;
+            };
+            tf[slot] += count.in_titles as f32 * PASSAGE_HEADING_BOOST + count.in_blocks as f32;
+            weight[slot] = weight[slot].max(w);
+            in_heading[slot] |= count.in_titles > 0;
         }
         let norm = 0.5 + 0.5 * passage.len() as f32 / avg.max(1.0);
         let mut score: f32 = (0..terms.slots.min(MAX_TERMS))

@@ -226,3 +226,42 @@ fn broken_synonyms_stop_the_guide_from_loading() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn passages_count_each_term_in_their_headings_and_text() {
+    let guide = guide(
+        &[(
+            "risks",
+            "## Pigment and ink\n\nPigment sits in the skin. The pigment fades.\n\n## Later\n\nSun.\n",
+        )],
+        None,
+    );
+    let index = &guide.search.index;
+    let term = |word: &str| index.terms[&index.stemmer.stem_uncached(word)];
+    let doc = index
+        .docs
+        .iter()
+        .find(|d| d.path == "/guide/risks")
+        .unwrap();
+    let passage = |heading: &str| {
+        doc.passages
+            .iter()
+            .find(|p| p.heading.as_deref() == Some(heading))
+            .unwrap()
+    };
+    let first = passage("Pigment and ink");
+    let pigment = first.count(term("pigment")).unwrap();
+    assert_eq!((pigment.in_titles, pigment.in_blocks), (1, 2));
+    let ink = first.count(term("ink")).unwrap();
+    assert_eq!((ink.in_titles, ink.in_blocks), (1, 0));
+    assert!(first.count(term("sun")).is_none());
+    assert_eq!(passage("Later").count(term("sun")).unwrap().in_blocks, 1);
+    let words: usize = first
+        .titles
+        .iter()
+        .chain(&first.blocks)
+        .map(|b| b.words.len())
+        .sum();
+    assert_eq!(first.len(), words);
+    assert!(words >= 11, "heading and text: {words} words");
+}
