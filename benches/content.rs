@@ -42,6 +42,7 @@ fn generated(sections: usize) -> tempfile::TempDir {
         let body = format!(
             "Intro paragraph for generated section {n}, with a [link](/guide/risks#infection).[^a]\n\n\
              ## First heading\n\nSome text about pigment and sessions.\n\n\
+             Table: Values of section {n}\n\n\
              | Column | Other |\n|---|---|\n| {n} | value |\n\n### Sub heading\n\n- one\n- two\n\n[^a]: A note.\n"
         );
         let file = format!(
