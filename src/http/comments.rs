@@ -19,8 +19,7 @@ use crate::comments::{
 use crate::site::{PublicComment, ReplyTarget, SectionExtras, Site};
 use crate::state::AppState;
 use crate::store::Status;
-use crate::web::cached_response;
-use crate::web::{AppError, HtmlPage, Result, see_other};
+use crate::web::{AppError, HtmlPage, Result, cached_response, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SectionQuery {

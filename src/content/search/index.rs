@@ -79,8 +79,8 @@ impl Passage {
     /// Counts the terms once the passage has all its blocks.
     fn count_terms(&mut self) {
         let mut counts: HashMap<u32, TermCount> = HashMap::new();
-        let blocks =
-            (self.titles.iter().map(|b| (true, b))).chain(self.blocks.iter().map(|b| (false, b)));
+        let titles = self.titles.iter().map(|b| (true, b));
+        let blocks = titles.chain(self.blocks.iter().map(|b| (false, b)));
         for (is_title, block) in blocks {
             for &(term, _) in &block.words {
                 let count = counts.entry(term).or_insert(TermCount {
