@@ -18,6 +18,17 @@ pub struct Layout<'a> {
     pub meta: PageMeta,
 }
 
+impl<'a> Layout<'a> {
+    /// The layout of a page of `guide`'s site.
+    pub fn new(guide: &'a Guide, assets: &'a Assets, meta: PageMeta) -> Self {
+        Self {
+            site: &guide.site,
+            assets,
+            meta,
+        }
+    }
+}
+
 /// What the base layout needs to know about the page it wraps.
 #[derive(Debug, Clone)]
 pub struct PageMeta {
@@ -153,11 +164,7 @@ impl<'a> HomePage<'a> {
             .with_image(&guide.site, assets);
         meta.json_ld = Some(json_ld::home(guide));
         Self {
-            layout: Layout {
-                site: &guide.site,
-                assets,
-                meta,
-            },
+            layout: Layout::new(guide, assets, meta),
             guide,
             counts,
         }
@@ -269,11 +276,7 @@ impl<'a> SectionPage<'a> {
             meta.focus_error = true;
         }
         Self {
-            layout: Layout {
-                site: &guide.site,
-                assets,
-                meta,
-            },
+            layout: Layout::new(guide, assets, meta),
             section,
             body: SectionBody::standalone(section),
             toc: section.toc(),
@@ -338,12 +341,12 @@ pub struct StandalonePage<'a> {
 impl<'a> StandalonePage<'a> {
     pub fn new(guide: &'a Guide, assets: &'a Assets, page: &'a Page) -> Self {
         Self {
-            layout: Layout {
-                site: &guide.site,
+            layout: Layout::new(
+                guide,
                 assets,
-                meta: PageMeta::new(&guide.site, &page.title, &page.description, &page.path())
+                PageMeta::new(&guide.site, &page.title, &page.description, &page.path())
                     .with_image(&guide.site, assets),
-            },
+            ),
             page,
         }
     }
@@ -364,12 +367,12 @@ impl<'a> GuidePage<'a> {
             guide.site.title
         );
         Self {
-            layout: Layout {
-                site: &guide.site,
+            layout: Layout::new(
+                guide,
                 assets,
-                meta: PageMeta::new(&guide.site, "The complete guide", &description, "/guide")
+                PageMeta::new(&guide.site, "The complete guide", &description, "/guide")
                     .with_image(&guide.site, assets),
-            },
+            ),
             guide,
             bodies: guide.sections.iter().map(SectionBody::combined).collect(),
         }
@@ -415,11 +418,7 @@ impl<'a> SearchPage<'a> {
         );
         meta.noindex = true;
         Self {
-            layout: Layout {
-                site: &guide.site,
-                assets,
-                meta,
-            },
+            layout: Layout::new(guide, assets, meta),
             query,
             results,
             sections: &guide.sections,
@@ -445,11 +444,7 @@ impl<'a> NotFoundPage<'a> {
         meta.noindex = true;
         meta.canonical = None;
         Self {
-            layout: Layout {
-                site: &guide.site,
-                assets,
-                meta,
-            },
+            layout: Layout::new(guide, assets, meta),
             guide,
         }
     }
@@ -494,11 +489,7 @@ impl<'a> NoticePage<'a> {
         meta.noindex = true;
         meta.canonical = None;
         Self {
-            layout: Layout {
-                site: &guide.site,
-                assets,
-                meta,
-            },
+            layout: Layout::new(guide, assets, meta),
             notice,
         }
     }
