@@ -2,7 +2,8 @@
 # Audits the site the way CI does, in a real headless Chromium:
 #   - every public page, crawled from / (Nu HTML checker, axe-core, broken links),
 #   - Lighthouse (desktop and mobile) on every guide page: performance >= 95 and
-#     accessibility, best practices and SEO = 100,
+#     accessibility, best practices and SEO = 100; a performance score below 95 is measured
+#     five times more and the median must reach 95 (scripts/audit-extra/lighthouse-median.mjs),
 #   - the 404 page and the signed-out sign-in page (HTML and axe);
 #   - pa11y (HTML_CodeSniffer, WCAG 2 AA) and webhint (web-recommended) on one page of
 #     every type: 0 errors (scripts/audit-extra/checks.mjs);
@@ -71,10 +72,28 @@ run_audit --no-lighthouse --max-pages 60
 echo "== Lighthouse on every guide page and the pages beyond it (desktop and mobile)"
 pages=(/ /guide /guide/what-is-smp /guide/process /guide/cost-and-longevity /guide/risks
   /guide/choosing-a-practitioner /guide/pros-and-cons /guide/faq /about /comment-rules /privacy)
-run_audit "${pages[@]}" --lighthouse-mode both --lighthouse-pages "${#pages[@]}" --min-lighthouse 95
+out="$(bash "$AUDIT" "$base" "${pages[@]}" --lighthouse-mode both --lighthouse-pages "${#pages[@]}" \
+  --min-lighthouse 95 --json "$work/lighthouse.json")" || true
+echo "$out"
+last="$(tail -n1 <<<"$out")"
 case "$last" in
   *a11y:100,bp:100,seo:100*) ;;
   *) echo "audit-site: Lighthouse accessibility, best practices and SEO must all be 100: $last" >&2; status=1 ;;
+esac
+case "$last" in
+  *" axe_violations=0 "*" result=pass") ;;
+  *" axe_violations=0 "*" result=fail:lighthouse<95")
+    # Only a score fell short in its single run. Performance moves with the machine
+    # (docs/TESTING.md), so each low performance score is measured five times more and the
+    # page is judged by the median; the other categories had to be 100 above.
+    echo "== Lighthouse performance below 95 in one run: five more runs of each, judged by the median"
+    median="$(node scripts/audit-extra/lighthouse-median.mjs "$work/lighthouse.json" 95)" || true
+    echo "$median"
+    case "$(tail -n1 <<<"$median")" in
+      *" result=pass") ;;
+      *) echo "audit-site: FAILED: $(tail -n1 <<<"$median")" >&2; status=1 ;;
+    esac ;;
+  *) echo "audit-site: FAILED: $last" >&2; status=1 ;;
 esac
 
 echo "== the sign-in page"
