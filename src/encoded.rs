@@ -6,6 +6,8 @@ use std::io::Write;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, header};
 
+use crate::file_backed;
+
 /// Content codings, in the order the server prefers them when a client accepts several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coding {
@@ -59,7 +61,7 @@ impl Encoded {
     pub fn identity_only(bytes: Vec<u8>, hash: &str, compressible: bool) -> Self {
         let pending = compressible && bytes.len() >= MIN_COMPRESS_BYTES;
         Self {
-            identity: variant(Bytes::from(bytes), hash, ""),
+            identity: variant(file_backed::stored(bytes), hash, ""),
             gzip: None,
             brotli: None,
             hash: hash.to_owned(),
@@ -83,8 +85,9 @@ impl Encoded {
         };
         Some(Self {
             identity: self.identity.clone(),
-            gzip: worth(gzip(original)).map(|b| variant(b.into(), &self.hash, "-gz")),
-            brotli: worth(brotli(original)).map(|b| variant(b.into(), &self.hash, "-br")),
+            gzip: worth(gzip(original)).map(|b| variant(file_backed::stored(b), &self.hash, "-gz")),
+            brotli: worth(brotli(original))
+                .map(|b| variant(file_backed::stored(b), &self.hash, "-br")),
             hash: self.hash.clone(),
             pending: false,
         })

@@ -15,6 +15,7 @@ pub mod comments;
 pub mod config;
 pub mod content;
 pub mod encoded;
+pub mod file_backed;
 pub mod http;
 pub mod maintenance;
 pub mod metrics;

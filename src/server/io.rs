@@ -7,6 +7,9 @@
 //! in the socket, and with it a connection slot, for as long as it likes. Here the
 //! clock starts when a write first cannot proceed and stops when everything hyper had to
 //! write has gone out (its flush); past the timeout the connection is closed.
+//!
+//! A stored body that has its own memory file (`crate::file_backed`) is sent from that
+//! file with `sendfile`, after the head, instead of being copied with `writev`.
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -18,6 +21,10 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
 use super::heads::HeadScanner;
+#[cfg(target_os = "linux")]
+use crate::file_backed;
+#[cfg(target_os = "linux")]
+use tokio::io::Interest;
 
 /// A client connection with the checks above.
 pub struct GuardedStream {
@@ -68,6 +75,29 @@ impl GuardedStream {
         Poll::Pending
     }
 
+    /// Sends `head` (with `MSG_MORE`, so that it leaves in the same packet as the start of
+    /// the body) and then `body_len` bytes of the stored body from its memory file.
+    /// Returns how much of the two went out, as `writev` would.
+    #[cfg(target_os = "linux")]
+    fn poll_send_stored(
+        &mut self,
+        cx: &mut Context<'_>,
+        head: &[io::IoSlice<'_>],
+        body_len: usize,
+        from: &file_backed::SendFrom,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.stream.poll_write_ready(cx))?;
+            let sent = self.stream.try_io(Interest::WRITABLE, || {
+                send_head_then_file(&self.stream, head, body_len, from)
+            });
+            match sent {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
     fn written<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -110,6 +140,11 @@ impl AsyncWrite for GuardedStream {
         bytes: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        #[cfg(target_os = "linux")]
+        if let Some(from) = file_backed::find(bytes) {
+            let result = this.poll_send_stored(cx, &[], bytes.len(), &from);
+            return this.written(cx, result);
+        }
         let result = Pin::new(&mut this.stream).poll_write(cx, bytes);
         this.written(cx, result)
     }
@@ -120,6 +155,17 @@ impl AsyncWrite for GuardedStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        // hyper hands over the head and then the body: the first stored slice is sent
+        // from its file, after what comes before it; what follows waits for the next call.
+        #[cfg(target_os = "linux")]
+        if let Some((at, from)) = bufs
+            .iter()
+            .enumerate()
+            .find_map(|(at, buf)| file_backed::find(buf).map(|from| (at, from)))
+        {
+            let result = this.poll_send_stored(cx, &bufs[..at], bufs[at].len(), &from);
+            return this.written(cx, result);
+        }
         let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
         this.written(cx, result)
     }
@@ -141,5 +187,38 @@ impl AsyncWrite for GuardedStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// One non-blocking attempt: the head with `sendmsg`, then the body with `sendfile`.
+/// `WouldBlock` only when nothing at all went out.
+#[cfg(target_os = "linux")]
+fn send_head_then_file(
+    stream: &TcpStream,
+    head: &[io::IoSlice<'_>],
+    body_len: usize,
+    from: &file_backed::SendFrom,
+) -> io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+
+    let head_len: usize = head.iter().map(|buf| buf.len()).sum();
+    let mut sent = 0;
+    if head_len > 0 {
+        sent = rustix::net::sendmsg(
+            stream,
+            head,
+            &mut SendAncillaryBuffer::default(),
+            SendFlags::MORE | SendFlags::NOSIGNAL,
+        )?;
+        if sent < head_len {
+            return Ok(sent);
+        }
+    }
+    let mut offset = from.offset;
+    match rustix::fs::sendfile(stream, &*from.file, Some(&mut offset), body_len) {
+        Ok(body_sent) => Ok(sent + body_sent),
+        // The head went out: report it, and the body follows on the next call.
+        Err(rustix::io::Errno::AGAIN) if sent > 0 => Ok(sent),
+        Err(err) => Err(err.into()),
     }
 }

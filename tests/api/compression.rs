@@ -153,3 +153,117 @@ async fn a_page_re_rendered_for_a_comment_gets_its_variants_again() {
         "no stale compressed copy"
     );
 }
+
+/// Reads `count` HTTP/1.1 responses off `raw`, in order: (head, body) each, the body
+/// `Content-Length` bytes long (none for a HEAD request, as `heads_only` marks).
+fn split_responses(mut raw: &[u8], heads_only: &[bool]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for &head_only in heads_only {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a whole response head")
+            + 4;
+        let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|line| {
+                line.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            })
+            .expect("a content-length")
+            .trim()
+            .parse()
+            .unwrap();
+        let body_len = if head_only { 0 } else { length };
+        out.push((head, raw[end..end + body_len].to_vec()));
+        raw = &raw[end + body_len..];
+    }
+    assert!(raw.is_empty(), "nothing after the last response");
+    out
+}
+
+#[tokio::test]
+async fn stored_bodies_arrive_whole_through_a_slow_reader_with_a_small_window() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    wait_for_variants(&app, "/guide").await;
+    let page = app
+        .state
+        .site()
+        .page("/guide")
+        .expect("the one-page guide is stored");
+    let identity = page.body.identity().clone();
+    let mut asks_gzip = axum::http::HeaderMap::new();
+    asks_gzip.insert("accept-encoding", "gzip".parse().unwrap());
+    let (_, gzipped, _) = page.body.select(&asks_gzip);
+    let gzipped = gzipped.clone();
+    // The bodies this test is about: sent from their memory files, not copied.
+    #[cfg(target_os = "linux")]
+    for body in [&identity, &gzipped] {
+        assert!(
+            smp_guide::file_backed::find(body).is_some(),
+            "a {}-byte body has no memory file",
+            body.len()
+        );
+    }
+
+    // Six requests at once on one connection whose receive buffer is 4 KiB, read a
+    // little at a time: the server's writes stop part-way through heads and bodies.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let addr = app.address.trim_start_matches("http://").parse().unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    let get = |encoding: &str| {
+        format!("GET /guide HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {encoding}\r\n\r\n")
+    };
+    let requests = [
+        get("identity"),
+        get("gzip"),
+        get("identity"),
+        "HEAD /guide HTTP/1.1\r\nHost: x\r\n\r\n".to_owned(),
+        get("gzip"),
+        "GET /guide HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+    ];
+    stream
+        .write_all(requests.concat().as_bytes())
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 1500];
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .expect("the server keeps sending")
+            .unwrap();
+        if read == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..read]);
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+
+    let responses = split_responses(&raw, &[false, false, false, true, false, false]);
+    let expected = [
+        &identity, &gzipped, &identity, &identity, &gzipped, &identity,
+    ];
+    for (at, ((head, body), want)) in responses.iter().zip(expected).enumerate() {
+        assert!(head.starts_with("HTTP/1.1 200"), "response {at}: {head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains(&format!("content-length: {}\r\n", want.len())),
+            "response {at} announces its body's length: {head}"
+        );
+        if at != 3 {
+            assert!(
+                body[..] == want[..],
+                "response {at}'s body is the stored body, byte for byte"
+            );
+        }
+    }
+    assert_eq!(
+        gunzip(&responses[1].1),
+        String::from_utf8(identity.to_vec()).unwrap()
+    );
+}
