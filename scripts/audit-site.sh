@@ -66,16 +66,16 @@ check_line() {
 }
 
 echo "== every public page, crawled from /: HTML, axe, links"
-run_audit() { local out; out="$(bash "$AUDIT" "$base" "$@")" || true; echo "$out"; last="$(tail -n1 <<<"$out")"; check_line "$last"; }
+# audit ARGS: runs shared/audit, prints its report, and keeps its last line in $last.
+audit() { local out; out="$(bash "$AUDIT" "$base" "$@")" || true; echo "$out"; last="$(tail -n1 <<<"$out")"; }
+run_audit() { audit "$@"; check_line "$last"; }
 run_audit --no-lighthouse --max-pages 60
 
 echo "== Lighthouse on every guide page and the pages beyond it (desktop and mobile)"
 pages=(/ /guide /guide/what-is-smp /guide/process /guide/cost-and-longevity /guide/risks
   /guide/choosing-a-practitioner /guide/pros-and-cons /guide/faq /about /comment-rules /privacy)
-out="$(bash "$AUDIT" "$base" "${pages[@]}" --lighthouse-mode both --lighthouse-pages "${#pages[@]}" \
-  --min-lighthouse 95 --json "$work/lighthouse.json")" || true
-echo "$out"
-last="$(tail -n1 <<<"$out")"
+audit "${pages[@]}" --lighthouse-mode both --lighthouse-pages "${#pages[@]}" \
+  --min-lighthouse 95 --json "$work/lighthouse.json"
 case "$last" in
   *a11y:100,bp:100,seo:100*) ;;
   *) echo "audit-site: Lighthouse accessibility, best practices and SEO must all be 100: $last" >&2; status=1 ;;

@@ -154,7 +154,11 @@ impl SearchIndex {
                 else {
                     continue;
                 };
-                list.push((term, slot, weight * self.idf(postings.len())));
+                // A term two slots share (a word and a synonym's stem) belongs to the
+                // first: listed once, so every reader of the list counts it once.
+                if list.iter().all(|&(listed, _, _)| listed != term) {
+                    list.push((term, slot, weight * self.idf(postings.len())));
+                }
             }
         }
         QueryTerms {
@@ -267,6 +271,7 @@ impl SearchIndex {
 /// The query's terms as blocks hold them: (term id, slot, weight × idf). A handful at
 /// most, so a linear scan beats hashing.
 struct QueryTerms {
+    /// (term, slot, weight × idf), each term once.
     list: Vec<(u32, usize, f32)>,
     slots: usize,
 }
@@ -304,11 +309,7 @@ fn best_passage<'a>(passages: &'a [Passage], terms: &QueryTerms) -> Option<&'a P
         let mut tf = [0.0f32; MAX_TERMS];
         let mut weight = [0.0f32; MAX_TERMS];
         let mut in_heading = [false; MAX_TERMS];
-        for (i, &(term, slot, w)) in terms.list.iter().enumerate() {
-            // A term listed twice counts for its first slot only, as `QueryTerms::get` does.
-            if terms.list[..i].iter().any(|t| t.0 == term) {
-                continue;
-            }
+        for &(term, slot, w) in &terms.list {
             let Some(count) = passage.count(term) else {
                 continue;
             };
