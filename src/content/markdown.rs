@@ -700,17 +700,30 @@ pub fn slugify(text: &str) -> String {
 /// Escapes text for HTML content and quoted attributes alike.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
+    push_escaped(&mut out, text);
     out
+}
+
+/// Appends `text` to `out`, escaped as [`escape_html`] does. The runs between the five
+/// special characters are copied whole, which matters on the search page: snippets are
+/// escaped on every request.
+pub fn push_escaped(out: &mut String, text: &str) {
+    let mut run = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The five are ASCII, so `i` is always a character boundary.
+        out.push_str(&text[run..i]);
+        out.push_str(entity);
+        run = i + 1;
+    }
+    out.push_str(&text[run..]);
 }
 
 #[cfg(test)]

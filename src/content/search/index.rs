@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::synonyms::Synonyms;
-use super::text::{Stemmer, is_stop_word, scan};
+use super::text::{Stemmer, is_stop_word, letter_set, scan};
 use crate::content::Section;
 
 pub const TITLE: usize = 0;
@@ -20,6 +20,36 @@ pub const BODY: usize = 2;
 pub struct Block {
     pub text: String,
     pub words: Vec<(u32, Range<usize>)>,
+    /// Each term of the block once with its number of words, sorted by term id: picking
+    /// a result's snippet looks up the query's few terms here instead of reading every
+    /// word of every block.
+    counts: Vec<(u32, u32)>,
+}
+
+impl Block {
+    pub fn new(text: String, words: Vec<(u32, Range<usize>)>) -> Self {
+        let mut terms: Vec<u32> = words.iter().map(|&(term, _)| term).collect();
+        terms.sort_unstable();
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        for term in terms {
+            match counts.last_mut() {
+                Some((last, n)) if *last == term => *n += 1,
+                _ => counts.push((term, 1)),
+            }
+        }
+        Self {
+            text,
+            words,
+            counts,
+        }
+    }
+
+    /// How many of the block's words have `term`.
+    pub fn count(&self, term: u32) -> u32 {
+        self.counts
+            .binary_search_by_key(&term, |&(t, _)| t)
+            .map_or(0, |i| self.counts[i].1)
+    }
 }
 
 /// The text under one heading (or before the first one).
@@ -32,10 +62,7 @@ pub struct Passage {
     /// Headings and callout titles: they weigh more.
     pub titles: Vec<Block>,
     pub blocks: Vec<Block>,
-    /// Each term of the passage once, by term id, so that scoring a passage looks up the
-    /// query's few terms instead of reading every word (filled in by [`Passage::count_terms`]).
-    counts: Vec<TermCount>,
-    /// Words in all blocks.
+    /// Words in all blocks (filled in by [`Passage::count_terms`]).
     len: usize,
 }
 
@@ -45,6 +72,14 @@ pub struct TermCount {
     pub term: u32,
     pub in_titles: u32,
     pub in_blocks: u32,
+}
+
+/// A term of one of a document's passages: the document's terms, sorted by term and then
+/// passage, tell which passages hold a query term without reading the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassageTerm {
+    pub passage: u32,
+    pub count: TermCount,
 }
 
 impl Passage {
@@ -59,7 +94,6 @@ impl Passage {
             heading,
             titles,
             blocks,
-            counts: Vec::new(),
             len: 0,
         }
     }
@@ -68,16 +102,8 @@ impl Passage {
         self.len
     }
 
-    /// How often `term` occurs here, if at all.
-    pub fn count(&self, term: u32) -> Option<&TermCount> {
-        self.counts
-            .binary_search_by_key(&term, |c| c.term)
-            .ok()
-            .map(|i| &self.counts[i])
-    }
-
-    /// Counts the terms once the passage has all its blocks.
-    fn count_terms(&mut self) {
+    /// Counts the terms (each once) and the words, once the passage has all its blocks.
+    fn count_terms(&mut self) -> Vec<TermCount> {
         let mut counts: HashMap<u32, TermCount> = HashMap::new();
         let titles = self.titles.iter().map(|b| (true, b));
         let blocks = titles.chain(self.blocks.iter().map(|b| (false, b)));
@@ -95,14 +121,13 @@ impl Passage {
                 }
             }
         }
-        self.counts = counts.into_values().collect();
-        self.counts.sort_unstable_by_key(|c| c.term);
         self.len = self
             .titles
             .iter()
             .chain(&self.blocks)
             .map(|b| b.words.len())
             .sum();
+        counts.into_values().collect()
     }
 }
 
@@ -119,6 +144,10 @@ pub struct Doc {
     /// Words per field.
     pub len: [f32; 3],
     pub passages: Vec<Passage>,
+    /// The terms of every passage, sorted by term, then passage ([`Doc::passages_with`]).
+    terms: Vec<PassageTerm>,
+    /// Words in a passage, on average.
+    pub avg_passage_len: f32,
     /// The section's description (or the answer), the snippet when no passage matches.
     pub summary: Block,
 }
@@ -137,6 +166,8 @@ pub struct KnownWord {
     pub stem: String,
     /// In how many documents it appears: the commoner, the likelier a suggestion.
     pub docs: u32,
+    /// Which letters it has ([`letter_set`]), to rule it out as a typo match cheaply.
+    pub letters: u32,
 }
 
 #[derive(Debug, Default)]
@@ -235,10 +266,7 @@ impl DocBuilder<'_> {
             }
             out.push((seen.term, range));
         });
-        Block {
-            text: text.to_owned(),
-            words: out,
-        }
+        Block::new(text.to_owned(), out)
     }
 
     /// The document's statistics go into the postings.
@@ -276,6 +304,8 @@ impl Index {
                         Vec::new(),
                         vec![answer.clone()],
                     )],
+                    terms: Vec::new(),
+                    avg_passage_len: 0.0,
                     summary: answer,
                 });
             }
@@ -296,6 +326,7 @@ impl Index {
             };
             index.vocabulary.entry(first).or_default().push(KnownWord {
                 stem: words.stems[seen.term as usize].clone(),
+                letters: letter_set(&seen.folded),
                 folded: seen.folded,
                 docs: seen.docs,
             });
@@ -310,8 +341,8 @@ impl Index {
             .filter(|(_, postings)| !postings.is_empty())
             .collect();
         index.terms = words.terms;
-        for passage in index.docs.iter_mut().flat_map(|d| &mut d.passages) {
-            passage.count_terms();
+        for doc in &mut index.docs {
+            doc.count_terms();
         }
         index
     }
@@ -377,7 +408,34 @@ impl Index {
             anchor: None,
             len,
             passages,
+            terms: Vec::new(),
+            avg_passage_len: 0.0,
             summary,
         });
+    }
+}
+
+impl Doc {
+    /// The passages that hold `term`, in passage order, with the term's counts.
+    pub fn passages_with(&self, term: u32) -> &[PassageTerm] {
+        let start = self.terms.partition_point(|t| t.count.term < term);
+        let end = start + self.terms[start..].partition_point(|t| t.count.term == term);
+        &self.terms[start..end]
+    }
+
+    /// Counts every passage's terms, once the document has all its passages.
+    fn count_terms(&mut self) {
+        let mut terms = Vec::new();
+        for (i, passage) in self.passages.iter_mut().enumerate() {
+            let passage_index = u32::try_from(i).expect("fewer than 2^32 passages");
+            terms.extend(passage.count_terms().into_iter().map(|count| PassageTerm {
+                passage: passage_index,
+                count,
+            }));
+        }
+        terms.sort_unstable_by_key(|t| (t.count.term, t.passage));
+        self.terms = terms;
+        let words: usize = self.passages.iter().map(Passage::len).sum();
+        self.avg_passage_len = words as f32 / self.passages.len().max(1) as f32;
     }
 }

@@ -233,15 +233,18 @@ impl SearchIndex {
     }
 
     fn hit(&self, doc: &Doc, score: f32, terms: &QueryTerms) -> SearchHit {
-        let passage = best_passage(&doc.passages, terms);
+        let passage = best_passage(doc, terms);
         let anchor = doc
             .anchor
             .as_deref()
             .or(passage.and_then(|p| p.anchor.as_deref()));
-        let url = match anchor {
-            Some(anchor) => format!("{}#{anchor}", doc.path),
-            None => doc.path.clone(),
-        };
+        // Pushed, not format!ted: this runs for every result of every search.
+        let mut url = String::with_capacity(doc.path.len() + 1 + anchor.map_or(0, str::len));
+        url.push_str(&doc.path);
+        if let Some(anchor) = anchor {
+            url.push('#');
+            url.push_str(anchor);
+        }
         let heading = if doc.anchor.is_some() {
             Some(doc.title.clone())
         } else {
@@ -289,10 +292,11 @@ impl QueryTerms {
     fn matches_in(&self, block: &index::Block) -> (usize, usize) {
         let mut slots = [false; MAX_TERMS];
         let mut words = 0;
-        for (term, _) in &block.words {
-            if let Some((slot, _)) = self.get(*term) {
+        for &(term, slot, _) in &self.list {
+            let count = block.count(term);
+            if count > 0 {
                 slots[slot] = true;
-                words += 1;
+                words += count as usize;
             }
         }
         (slots.iter().filter(|&&s| s).count(), words)
@@ -301,23 +305,32 @@ impl QueryTerms {
 
 /// The passage that matches the query best (its heading counts more), if any matches:
 /// BM25 per slot over the passage, raised when the heading holds the query's words.
-fn best_passage<'a>(passages: &'a [Passage], terms: &QueryTerms) -> Option<&'a Passage> {
-    let avg =
-        passages.iter().map(Passage::len).sum::<usize>() as f32 / passages.len().max(1) as f32;
+/// Only the passages that hold a query term are scored: the others score nothing.
+fn best_passage<'a>(doc: &'a Doc, terms: &QueryTerms) -> Option<&'a Passage> {
+    // (passage, place in the term list, counts), in passage order and, within a passage,
+    // in the list's order, so that the sums below add up in the same order every time.
+    let mut found: Vec<(u32, usize, &index::TermCount)> = Vec::new();
+    for (place, &(term, _, _)) in terms.list.iter().enumerate() {
+        found.extend(
+            doc.passages_with(term)
+                .iter()
+                .map(|t| (t.passage, place, &t.count)),
+        );
+    }
+    found.sort_unstable_by_key(|&(passage, place, _)| (passage, place));
     let mut best: Option<(f32, &Passage)> = None;
-    for passage in passages {
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        let passage = &doc.passages[group[0].0 as usize];
         let mut tf = [0.0f32; MAX_TERMS];
         let mut weight = [0.0f32; MAX_TERMS];
         let mut in_heading = [false; MAX_TERMS];
-        for &(term, slot, w) in &terms.list {
-            let Some(count) = passage.count(term) else {
-                continue;
-            };
+        for &(_, place, count) in group {
+            let (_, slot, w) = terms.list[place];
             tf[slot] += count.in_titles as f32 * PASSAGE_HEADING_BOOST + count.in_blocks as f32;
             weight[slot] = weight[slot].max(w);
             in_heading[slot] |= count.in_titles > 0;
         }
-        let norm = 0.5 + 0.5 * passage.len() as f32 / avg.max(1.0);
+        let norm = 0.5 + 0.5 * passage.len() as f32 / doc.avg_passage_len.max(1.0);
         let mut score: f32 = (0..terms.slots.min(MAX_TERMS))
             .map(|slot| {
                 let t = tf[slot] / norm;

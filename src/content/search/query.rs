@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::index::Index;
-use super::text::{is_stop_word, typo_distance, words};
+use super::text::{is_stop_word, letter_set, may_be_within, typo_distance, words};
 
 /// Query words beyond this are ignored, which bounds the work per request.
 pub const MAX_TERMS: usize = 8;
@@ -87,6 +87,7 @@ impl Index {
                 correction: None,
             };
         }
+        let letters = letter_set(typed);
         let mut found: Vec<(usize, u32, &str, &str)> = typed
             .chars()
             .next()
@@ -94,7 +95,7 @@ impl Index {
             .into_iter()
             .flatten()
             .filter_map(|known| {
-                typo_distance(typed, &known.folded)
+                typo_distance(typed, &known.folded, (letters, known.letters))
                     .map(|d| (d, known.docs, known.folded.as_str(), known.stem.as_str()))
             })
             .collect();
@@ -139,9 +140,11 @@ impl Index {
         }
         let limit = (len + 1) / 3;
         let first = typed.chars().next();
+        let letters = letter_set(typed);
         self.vocabulary
             .values()
             .flatten()
+            .filter(|known| may_be_within(letters, known.letters, limit))
             .filter(|known| known.folded.chars().count().abs_diff(len) <= limit)
             .filter_map(|known| {
                 let distance = strsim::osa_distance(typed, &known.folded);

@@ -2,7 +2,7 @@
 //! matching word in `<mark>`. Text from the guide and anything the reader typed only ever
 //! reach the page escaped.
 use super::index::Block;
-use crate::content::escape_html;
+use crate::content::push_escaped;
 
 /// How many characters of context a snippet shows.
 pub const SNIPPET_CHARS: usize = 180;
@@ -27,22 +27,24 @@ pub fn snippet(block: &Block, is_match: impl Fn(u32) -> bool) -> String {
     } else {
         end
     };
-    let mut html = String::new();
+    let mut html = String::with_capacity(end - start + 64);
     if start > 0 {
         html.push('…');
     }
     let mut pos = start;
-    for (term, range) in &block.words {
-        if range.start < start || range.end > end || !is_match(*term) {
+    // Words are in text order: skip to the window, stop after it.
+    let from = block.words.partition_point(|(_, r)| r.start < start);
+    for (term, range) in block.words[from..].iter().take_while(|(_, r)| r.end <= end) {
+        if !is_match(*term) {
             continue;
         }
-        html.push_str(&escape_html(&text[pos..range.start]));
+        push_escaped(&mut html, &text[pos..range.start]);
         html.push_str("<mark>");
-        html.push_str(&escape_html(&text[range.clone()]));
+        push_escaped(&mut html, &text[range.clone()]);
         html.push_str("</mark>");
         pos = range.end;
     }
-    html.push_str(&escape_html(&text[pos..end]));
+    push_escaped(&mut html, &text[pos..end]);
     if end < text.len() {
         html.push('…');
     }
@@ -70,13 +72,13 @@ mod tests {
 
     fn block(text: &str) -> Block {
         let mut stemmer = Stemmer::default();
-        Block {
-            text: text.to_owned(),
-            words: words(text)
+        Block::new(
+            text.to_owned(),
+            words(text)
                 .into_iter()
                 .map(|w| (id(&stemmer.stem(&w.folded)), w.range))
                 .collect(),
-        }
+        )
     }
 
     #[test]

@@ -249,13 +249,28 @@ fn passages_count_each_term_in_their_headings_and_text() {
             .find(|p| p.heading.as_deref() == Some(heading))
             .unwrap()
     };
+    // The document's list of passage terms, as scoring reads it.
+    let count = |heading: &str, word: &str| {
+        doc.passages_with(term(word))
+            .iter()
+            .find(|t| doc.passages[t.passage as usize].heading.as_deref() == Some(heading))
+            .map(|t| (t.count.in_titles, t.count.in_blocks))
+    };
     let first = passage("Pigment and ink");
-    let pigment = first.count(term("pigment")).unwrap();
-    assert_eq!((pigment.in_titles, pigment.in_blocks), (1, 2));
-    let ink = first.count(term("ink")).unwrap();
-    assert_eq!((ink.in_titles, ink.in_blocks), (1, 0));
-    assert!(first.count(term("sun")).is_none());
-    assert_eq!(passage("Later").count(term("sun")).unwrap().in_blocks, 1);
+    assert_eq!(count("Pigment and ink", "pigment"), Some((1, 2)));
+    assert_eq!(count("Pigment and ink", "ink"), Some((1, 0)));
+    assert_eq!(count("Pigment and ink", "sun"), None);
+    assert_eq!(count("Later", "sun"), Some((0, 1)));
+    // Each passage is listed once for a term, in passage order.
+    let pigment: Vec<u32> = doc
+        .passages_with(term("pigment"))
+        .iter()
+        .map(|t| t.passage)
+        .collect();
+    assert!(pigment.windows(2).all(|w| w[0] < w[1]), "{pigment:?}");
+    // Blocks count their terms too, for picking a snippet.
+    assert_eq!(first.blocks[0].count(term("pigment")), 2);
+    assert_eq!(first.blocks[0].count(term("sun")), 0);
     let words: usize = first
         .titles
         .iter()

@@ -267,12 +267,34 @@ pub fn typo_budget(word: &str) -> usize {
     }
 }
 
+/// The letters a word has, one bit each for `a` to `z` and one bit for anything else.
+///
+/// One edit (insert, delete, replace, swap) adds at most one letter to the set and takes
+/// at most one away, so two words `d` edits apart differ in at most `2 * d` bits: a cheap
+/// test that rules out nearly every word before an edit distance is worked out.
+pub fn letter_set(word: &str) -> u32 {
+    word.chars().fold(0, |set, c| {
+        let bit = if c.is_ascii_lowercase() {
+            c as u32 - 'a' as u32
+        } else {
+            31
+        };
+        set | 1 << bit
+    })
+}
+
+/// Whether words with these letter sets can be at most `edits` edits apart.
+pub fn may_be_within(a: u32, b: u32, edits: usize) -> bool {
+    (a ^ b).count_ones() as usize <= 2 * edits
+}
+
 /// The number of edits (insert, delete, replace, swap two neighbours) from `typed` to
 /// `known`, if within `typed`'s budget. The first letter must match: readers rarely get
-/// it wrong, and allowing it would match far too much.
-pub fn typo_distance(typed: &str, known: &str) -> Option<usize> {
+/// it wrong, and allowing it would match far too much. `letters` are the two words'
+/// [`letter_set`]s.
+pub fn typo_distance(typed: &str, known: &str, letters: (u32, u32)) -> Option<usize> {
     let budget = typo_budget(typed);
-    if budget == 0 {
+    if budget == 0 || !may_be_within(letters.0, letters.1, budget) {
         return None;
     }
     let (mut a, mut b) = (typed.chars(), known.chars());
@@ -378,7 +400,31 @@ mod tests {
             ("lopeciaa", "alopecia", None),
             ("alopecia", "alopecia", Some(0)),
         ] {
-            assert_eq!(typo_distance(typed, known), expected, "{typed} -> {known}");
+            let letters = (letter_set(typed), letter_set(known));
+            assert_eq!(
+                typo_distance(typed, known, letters),
+                expected,
+                "{typed} -> {known}"
+            );
         }
+    }
+
+    proptest::proptest! {
+        /// The letter-set test only ever rules out words that really are too far apart.
+        #[test]
+        fn letter_sets_never_rule_out_a_word_within_reach(
+            a in "[a-dé]{0,8}",
+            b in "[a-dé]{0,8}",
+        ) {
+            let distance = strsim::osa_distance(&a, &b);
+            proptest::prop_assert!(may_be_within(letter_set(&a), letter_set(&b), distance));
+        }
+    }
+
+    #[test]
+    fn letter_sets_rule_out_words_with_other_letters() {
+        // One edit changes at most two letters of the set; these sets differ in six.
+        assert!(!may_be_within(letter_set("scar"), letter_set("snow"), 1));
+        assert!(may_be_within(letter_set("scar"), letter_set("scan"), 1));
     }
 }
