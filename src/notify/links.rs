@@ -4,6 +4,8 @@
 //! instance). A link only opens a confirmation page; the action needs a signed-in
 //! moderator and happens on a POST, and the nonce, shared by the three links of one
 //! comment in one email, is recorded when used, so that the links work once.
+use std::sync::Arc;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -15,10 +17,11 @@ pub const DEFAULT_LINK_DAYS: u32 = 7;
 /// The actions an email offers.
 pub const EMAIL_ACTIONS: [Action; 3] = [Action::Approve, Action::Spam, Action::Trash];
 
-/// Signs and checks email action links.
+/// Signs and checks email action links. Shared, not copied: every request clones the
+/// application state that holds it.
 #[derive(Clone)]
 pub struct EmailLinks {
-    key: Vec<u8>,
+    key: Arc<[u8]>,
 }
 
 impl std::fmt::Debug for EmailLinks {
@@ -47,7 +50,7 @@ pub enum LinkProblem {
 
 impl EmailLinks {
     pub fn new(key: Vec<u8>) -> Self {
-        Self { key }
+        Self { key: key.into() }
     }
 
     fn signature(&self, id: i64, action: Action, expires: i64, nonce: &str) -> String {
