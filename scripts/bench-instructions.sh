@@ -4,6 +4,9 @@
 #
 #   scripts/bench-instructions.sh [BINARY] [PATH] [identity|gzip] [REQUESTS]
 #
+# PATH `@search` sends the 52 reader queries of tests/fixtures/search-queries.toml to
+# /search in turn (run it from the checkout), as scripts/search-queries.lua does for wrk.
+#
 # Starts BINARY (default target/release/smp-guide) under valgrind on a free loopback port
 # with a fresh SQLite file, waits until start-up compression is over, sends REQUESTS
 # (default 2000) requests one after another on one keep-alive connection with
@@ -11,23 +14,33 @@
 # Needs valgrind and python3.
 set -euo pipefail
 bin="${1:-target/release/smp-guide}"; path="${2:-/guide/risks}"; mode="${3:-identity}"; n="${4:-2000}"
-[[ "$path" =~ ^/[A-Za-z0-9._~/%-]*$ ]] || { echo "path must look like /a/b" >&2; exit 1; }
+[[ "$path" =~ ^/[A-Za-z0-9._~/%-]*$ || "$path" == @search ]] || { echo "path must look like /a/b, or be @search" >&2; exit 1; }
+queries="$PWD/tests/fixtures/search-queries.toml"
+[[ "$path" != @search || -f "$queries" ]] || { echo "@search: run from the checkout ($queries not found)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 work="$(mktemp -d)"; pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 cat > "$work/client.py" <<'PY'
-import socket, sys
+import re, socket, sys, urllib.parse
 port, path, n, gzip = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "gzip"
+if path == "@search":
+    found = (re.match(r'^q = "(.*)"$', line) for line in open(sys.argv[5]))
+    paths = ["/search?q=" + urllib.parse.quote_plus(m.group(1)) for m in found if m]
+else:
+    paths = [path]
 s = socket.create_connection(("127.0.0.1", port))
-req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n"
-       + ("Accept-Encoding: gzip\r\n" if gzip else "") + "\r\n").encode()
+reqs = [(f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\n"
+         + ("Accept-Encoding: gzip\r\n" if gzip else "") + "\r\n").encode() for p in paths]
 buf = b""
-for _ in range(n):
-    s.sendall(req)
+for i in range(n):
+    s.sendall(reqs[i % len(reqs)])
     while b"\r\n\r\n" not in buf:
         buf += s.recv(65536)
     head, _, rest = buf.partition(b"\r\n\r\n")
+    # Counting the instructions of an error page would measure nothing.
+    if not head.startswith(b"HTTP/1.1 200 "):
+        sys.exit(f"not 200: {head.splitlines()[0].decode()} for request {i}")
     length = next((int(l.split(b":")[1]) for l in head.split(b"\r\n")
                    if l.lower().startswith(b"content-length:")), 0)
     while len(rest) < length:
@@ -43,9 +56,9 @@ for i in $(seq 120); do
   t=$(awk '{print $14+$15}' "/proc/$pid/stat"); d=$((t - prev)); prev=$t
   (( i > 2 && d < 5 )) && break; sleep 1
 done
-python3 "$work/client.py" "$port" "$path" 200 "$mode"
+python3 "$work/client.py" "$port" "$path" 208 "$mode" "$queries"
 callgrind_control -i on "$pid" >/dev/null 2>&1
-python3 "$work/client.py" "$port" "$path" "$n" "$mode"
+python3 "$work/client.py" "$port" "$path" "$n" "$mode" "$queries"
 callgrind_control -i off "$pid" >/dev/null 2>&1
 callgrind_control -d "$pid" >/dev/null 2>&1
 sleep 1
