@@ -15,11 +15,13 @@ pub enum LogFormat {
     Json,
 }
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The filter used unless `RUST_LOG` says otherwise.
-const DEFAULT_FILTER: &str = "info,tower_http=info";
+const DEFAULT_FILTER: &str = "info";
 /// How often buffered lines reach standard error.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// A buffer this full is written at once, by the thread that filled it.
@@ -134,18 +136,23 @@ impl Drop for FlushOnDrop {
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing),
 /// which lets every integration test call it.
 pub fn init(format: LogFormat) -> Option<FlushOnDrop> {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = filter_from(std::env::var("RUST_LOG").ok().as_deref());
     let writer = BatchedStderr::default();
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        // Everything reaches the filter below, which alone decides.
+        .with_max_level(LevelFilter::TRACE)
         .with_target(false)
         .with_writer(writer.clone());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = builder.with_ansi(ansi);
     let result = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.finish().with(filter).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(filter)
+            .try_init(),
     };
     // Already installed (a second test in the same process): keep the first one.
     result.ok().map(|()| {
@@ -157,6 +164,24 @@ pub fn init(format: LogFormat) -> Option<FlushOnDrop> {
         writer.start_flusher();
         FlushOnDrop(writer)
     })
+}
+
+/// The log filter `RUST_LOG` asks for: a level (`warn`), targets with levels
+/// (`info,smp_guide::store=debug`) or both, as `tracing_subscriber`'s `Targets` reads them.
+/// Unset or empty means [`DEFAULT_FILTER`]; a value that is not a filter is said so on
+/// standard error (logging is not running yet) and the default is used.
+fn filter_from(rust_log: Option<&str>) -> Targets {
+    let default = || DEFAULT_FILTER.parse().expect("the default filter parses");
+    match rust_log.map(str::trim) {
+        None | Some("") => default(),
+        Some(value) => value.parse().unwrap_or_else(|err| {
+            eprintln!(
+                "RUST_LOG={value:?} is not a log filter ({err}); logging at \"{DEFAULT_FILTER}\" \
+                 instead. Give a level (warn) or target=level pairs (info,smp_guide=debug)."
+            );
+            default()
+        }),
+    }
 }
 
 /// Where request lines go, set by [`init`] next to the subscriber.
@@ -343,6 +368,28 @@ impl std::fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn rust_log_takes_a_level_or_targets_and_falls_back_to_info() {
+        let on = |filter: &Targets, target: &str, level| filter.would_enable(target, &level);
+        for unset in [None, Some(""), Some("  ")] {
+            let filter = filter_from(unset);
+            assert!(on(&filter, "smp_guide", Level::INFO));
+            assert!(!on(&filter, "smp_guide", Level::DEBUG));
+        }
+        let warn = filter_from(Some("warn"));
+        assert!(!on(&warn, "smp_guide", Level::INFO));
+        assert!(on(&warn, "sqlx", Level::WARN));
+        let targets = filter_from(Some("info,smp_guide::store=debug"));
+        assert!(on(&targets, "smp_guide::store", Level::DEBUG));
+        assert!(!on(&targets, "smp_guide::web", Level::DEBUG));
+        assert!(on(&targets, "smp_guide::web", Level::INFO));
+        // Not a filter: the default, not silence and not everything.
+        let bad = filter_from(Some("info=debug=trace"));
+        assert!(on(&bad, "smp_guide", Level::INFO));
+        assert!(!on(&bad, "smp_guide", Level::DEBUG));
+    }
 
     #[test]
     fn json_text_escapes_quotes_backslashes_and_controls() {
