@@ -705,18 +705,12 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// Appends `text` to `out`, escaped as [`escape_html`] does. The runs between the five
-/// special characters are copied whole, which matters on the search page: snippets are
-/// escaped on every request.
+/// special characters are copied whole.
 pub fn push_escaped(out: &mut String, text: &str) {
     let mut run = 0;
     for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
+        let Some(entity) = html_entity(byte) else {
+            continue;
         };
         // The five are ASCII, so `i` is always a character boundary.
         out.push_str(&text[run..i]);
@@ -724,6 +718,19 @@ pub fn push_escaped(out: &mut String, text: &str) {
         run = i + 1;
     }
     out.push_str(&text[run..]);
+}
+
+/// What a byte is written as in HTML text and quoted attributes, for the five that are
+/// not written as themselves.
+pub fn html_entity(byte: u8) -> Option<&'static str> {
+    match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 pub use dates::{Day, human_date};
 pub use loader::{LoadFailure, MIN_READING_EASE, REQUIRED_SECTIONS, check_section_text, load};
 pub use markdown::{
-    Heading, Rendered, TextBlock, escape_html, push_escaped, slugify, split_at_structured,
+    Heading, Rendered, TextBlock, escape_html, html_entity, push_escaped, slugify,
+    split_at_structured,
 };
 pub use reviewer::Reviewer;
 pub use search::{MAX_TERMS, SearchHit, SearchIndex, SearchResults, Synonyms};

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::synonyms::Synonyms;
 use super::text::{Stemmer, is_stop_word, letter_set, scan};
-use crate::content::Section;
+use crate::content::{Section, html_entity, push_escaped};
 
 pub const TITLE: usize = 0;
 pub const HEADINGS: usize = 1;
@@ -24,6 +24,12 @@ pub struct Block {
     /// a result's snippet looks up the query's few terms here instead of reading every
     /// word of every block.
     counts: Vec<(u32, u32)>,
+    /// `text` escaped for HTML once, so that a snippet copies escaped slices instead of
+    /// escaping on every request.
+    escaped: String,
+    /// (byte offset in `text` of a character that escaping lengthens, bytes added up to
+    /// and including it), in text order: maps offsets in `text` to offsets in `escaped`.
+    lengthened: Vec<(usize, usize)>,
 }
 
 impl Block {
@@ -37,10 +43,22 @@ impl Block {
                 _ => counts.push((term, 1)),
             }
         }
+        let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+        push_escaped(&mut escaped, &text);
+        let mut lengthened = Vec::new();
+        let mut added = 0;
+        for (i, byte) in text.bytes().enumerate() {
+            if let Some(entity) = html_entity(byte) {
+                added += entity.len() - 1;
+                lengthened.push((i, added));
+            }
+        }
         Self {
             text,
             words,
             counts,
+            escaped,
+            lengthened,
         }
     }
 
@@ -49,6 +67,18 @@ impl Block {
         self.counts
             .binary_search_by_key(&term, |&(t, _)| t)
             .map_or(0, |i| self.counts[i].1)
+    }
+
+    /// `text[range]`, escaped for HTML. The range's ends must be character boundaries.
+    pub fn escaped(&self, range: Range<usize>) -> &str {
+        &self.escaped[self.escaped_offset(range.start)..self.escaped_offset(range.end)]
+    }
+
+    /// Where offset `at` of `text` is in `escaped`: after every character before it that
+    /// escaping lengthened.
+    fn escaped_offset(&self, at: usize) -> usize {
+        let before = self.lengthened.partition_point(|&(i, _)| i < at);
+        at + before.checked_sub(1).map_or(0, |i| self.lengthened[i].1)
     }
 }
 

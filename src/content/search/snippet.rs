@@ -2,7 +2,6 @@
 //! matching word in `<mark>`. Text from the guide and anything the reader typed only ever
 //! reach the page escaped.
 use super::index::Block;
-use crate::content::push_escaped;
 
 /// How many characters of context a snippet shows.
 pub const SNIPPET_CHARS: usize = 180;
@@ -38,13 +37,13 @@ pub fn snippet(block: &Block, is_match: impl Fn(u32) -> bool) -> String {
         if !is_match(*term) {
             continue;
         }
-        push_escaped(&mut html, &text[pos..range.start]);
+        html.push_str(block.escaped(pos..range.start));
         html.push_str("<mark>");
-        push_escaped(&mut html, &text[range.clone()]);
+        html.push_str(block.escaped(range.clone()));
         html.push_str("</mark>");
         pos = range.end;
     }
-    push_escaped(&mut html, &text[pos..end]);
+    html.push_str(block.escaped(pos..end));
     if end < text.len() {
         html.push('…');
     }
@@ -79,6 +78,24 @@ mod tests {
                 .map(|w| (id(&stemmer.stem(&w.folded)), w.range))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn every_slice_of_a_block_escapes_as_the_text_would() {
+        let text = "Ink & \"dots\" <b>éé</b> it's — 5 > 4 & ü";
+        let block = block(text);
+        let bounds: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        for &a in &bounds {
+            for &b in bounds.iter().filter(|&&b| b >= a) {
+                assert_eq!(
+                    block.escaped(a..b),
+                    crate::content::escape_html(&text[a..b]),
+                    "{a}..{b}"
+                );
+            }
+        }
     }
 
     #[test]
