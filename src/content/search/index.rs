@@ -134,20 +134,20 @@ impl Passage {
 
     /// Counts the terms (each once) and the words, once the passage has all its blocks.
     fn count_terms(&mut self) -> Vec<TermCount> {
+        // Summed from the counts each block already keeps, not from the words again.
         let mut counts: HashMap<u32, TermCount> = HashMap::new();
         let titles = self.titles.iter().map(|b| (true, b));
-        let blocks = titles.chain(self.blocks.iter().map(|b| (false, b)));
-        for (is_title, block) in blocks {
-            for &(term, _) in &block.words {
+        for (is_title, block) in titles.chain(self.blocks.iter().map(|b| (false, b))) {
+            for &(term, n) in &block.counts {
                 let count = counts.entry(term).or_insert(TermCount {
                     term,
                     in_titles: 0,
                     in_blocks: 0,
                 });
                 if is_title {
-                    count.in_titles += 1;
+                    count.in_titles += n;
                 } else {
-                    count.in_blocks += 1;
+                    count.in_blocks += n;
                 }
             }
         }
